@@ -1,0 +1,39 @@
+# The two commands of the README. Both install what is missing (Debian 12, apt-get), configure a
+# release build with meson (CUDA included when nvcc is found), and build.
+#   make demo   runs the main job
+#   make test   runs every test
+BUILD ?= build
+PACKAGES := g++ pkg-config cmake meson ninja-build libeigen3-dev doctest-dev libbenchmark-dev zlib1g-dev
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+export PATH := /usr/local/cuda/bin:$(PATH)
+
+.PHONY: deps build demo test test-sanitize bench clean
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
+	ninja -C $(BUILD)
+
+demo: build
+	./$(BUILD)/examples/sine_mlp
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	@test -f build-sanitize/build.ninja || meson setup build-sanitize -Dsanitize=true -Dbuildtype=debugoptimized -Dcuda=disabled
+	ninja -C build-sanitize
+	meson test -C build-sanitize --print-errorlogs
+
+bench: build
+	./$(BUILD)/bench/bench_kernels
+
+clean:
+	rm -rf $(BUILD) build-sanitize

@@ -1,0 +1,8 @@
+// Everything a user of muse needs: tensors, ops, autograd.
+#pragma once
+
+#include "muse/error.h"
+#include "muse/grad_mode.h"
+#include "muse/gradcheck.h"
+#include "muse/ops.h"
+#include "muse/tensor.h"

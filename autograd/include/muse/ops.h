@@ -1,0 +1,163 @@
+// Every op on Tensors, with PyTorch's names and semantics. Each differentiable op records its backward
+// when an input requires grad. Binary ops broadcast with NumPy's rules; their operands must share a
+// dtype (a plain number takes the tensor's dtype). Float-only ops reject integer and bool tensors.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "muse/tensor.h"
+
+namespace muse {
+
+// ---- creation (autograd/factory.cpp) ----
+Tensor empty(const Shape& shape, TensorOptions options = {});
+Tensor zeros(const Shape& shape, TensorOptions options = {});
+Tensor ones(const Shape& shape, TensorOptions options = {});
+Tensor full(const Shape& shape, double value, TensorOptions options = {});
+Tensor zeros_like(const Tensor& t, std::optional<TensorOptions> options = {});
+Tensor ones_like(const Tensor& t, std::optional<TensorOptions> options = {});
+Tensor full_like(const Tensor& t, double value, std::optional<TensorOptions> options = {});
+Tensor empty_like(const Tensor& t, std::optional<TensorOptions> options = {});
+Tensor scalar_tensor(double value, TensorOptions options = {});  // 0-dim
+// [start, end) in steps of step, like torch.arange; the 1-argument form counts from 0.
+Tensor arange(double end, TensorOptions options = {});
+Tensor arange(double start, double end, double step = 1, TensorOptions options = {});
+Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
+Tensor eye(int64_t n, std::optional<int64_t> m = {}, TensorOptions options = {});
+// From values: tensor({1, 2, 3}) is float32 of shape (3,); tensor({{1, 2}, {3, 4}}) is (2, 2).
+Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options = {});
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Shape& shape, TensorOptions options = {});
+// Random tensors from the default generator or an explicit one.
+Tensor rand(const Shape& shape, TensorOptions options = {}, Generator& gen = default_generator());
+Tensor randn(const Shape& shape, TensorOptions options = {}, Generator& gen = default_generator());
+Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions options = {.dtype = kInt64},
+               Generator& gen = default_generator());
+Tensor bernoulli(const Tensor& p, Generator& gen = default_generator());  // each element 1 with prob p
+Tensor bernoulli(const Shape& shape, double p, TensorOptions options = {}, Generator& gen = default_generator());
+Tensor randperm(int64_t n, TensorOptions options = {.dtype = kInt64}, Generator& gen = default_generator());
+
+// ---- elementwise (autograd/ops/elementwise.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b, double alpha = 1);  // a + alpha * b
+Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor neg(const Tensor& x);
+Tensor pow(const Tensor& x, double exponent);
+Tensor pow(const Tensor& x, const Tensor& exponent);
+Tensor pow(double base, const Tensor& exponent);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor gelu(const Tensor& x, std::string_view approximate = "none");  // "none" (erf) or "tanh"
+Tensor silu(const Tensor& x);
+Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max = {});
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+// Comparisons give bool masks; logical ops take bool masks.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& x);
+// cond ? a : b, broadcasting all three; a plain number takes the other operand's dtype.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, double b);
+Tensor where(const Tensor& cond, double a, const Tensor& b);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+// True when shapes match and every |a - b| <= atol + rtol * |b| (NaNs unequal).
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+bool equal(const Tensor& a, const Tensor& b);  // same shape and exactly the same values
+
+// Operators. A plain number becomes a 0-dim tensor of the other operand's dtype.
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
+Tensor operator-(const Tensor& x);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, double b);
+Tensor operator!=(const Tensor& a, double b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator<=(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+Tensor operator>=(const Tensor& a, double b);
+Tensor operator&(const Tensor& a, const Tensor& b);
+Tensor operator|(const Tensor& a, const Tensor& b);
+Tensor operator!(const Tensor& x);
+
+// ---- reductions (autograd/ops/reduce.cpp) ----
+// Without dims: over every element, giving a 0-dim tensor. Sum of bool or int64 is int64.
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, const Dims& dims, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, const Dims& dims, bool keepdim = false);
+Tensor max(const Tensor& x);
+ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor min(const Tensor& x);
+ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor amax(const Tensor& x, const Dims& dims, bool keepdim = false);
+Tensor amin(const Tensor& x, const Dims& dims, bool keepdim = false);
+Tensor argmax(const Tensor& x);  // index into the flattened tensor
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& x);
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
+// Variance with Bessel's correction when unbiased (divide by n - 1), computed in two passes.
+Tensor var(const Tensor& x, bool unbiased = true);
+Tensor var(const Tensor& x, const Dims& dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, const Dims& dims, bool unbiased = true, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim = false);
+// The p-norm (sum |x|^p)^(1/p); p may be infinity (max |x|). Gradient 0 at a zero vector.
+Tensor norm(const Tensor& x, double p = 2);
+Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim = false);
+
+// ---- linear algebra and softmax (autograd/ops/matmul.cpp, softmax.cpp) ----
+// matmul follows torch.matmul: 1-D x 1-D is a dot product, 2-D x 2-D a matrix product, and more
+// dimensions a batched product with the batch dimensions broadcast.
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+// ---- joining, splitting and indexing (autograd/ops/index.cpp) ----
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor one_hot(const Tensor& index, int64_t num_classes = -1);  // int64 (..., num_classes)
+
+}  // namespace muse

@@ -1,0 +1,69 @@
+#include "ceiling.h"
+
+#include <Eigen/Core>
+#include <cstring>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace muse::bench {
+namespace {
+
+std::set<std::string>& registered() {
+  static std::set<std::string> names;
+  return names;
+}
+
+void copy_bench(benchmark::State& state, int64_t bytes) {
+  std::vector<char> src(bytes, 1), dst(bytes, 0);
+  for (auto _ : state) {
+    // Two threads, each copying half: the copy bandwidth both cores can reach.
+    std::thread t([&] { std::memcpy(dst.data(), src.data(), bytes / 2); });
+    std::memcpy(dst.data() + bytes / 2, src.data() + bytes / 2, bytes - bytes / 2);
+    t.join();
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] = benchmark::Counter(2.0 * bytes * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+void gemm_bench(benchmark::State& state, int64_t m, int64_t n, int64_t k) {
+  Eigen::setNbThreads(2);
+  Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n), c(m, n);
+  for (auto _ : state) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * m * n * k * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+std::string copy_ceiling(int64_t bytes) {
+  std::string name = "ceiling/copy/" + std::to_string(bytes) + "B";
+  if (registered().insert(name).second)
+    benchmark::RegisterBenchmark(name.c_str(), [bytes](benchmark::State& s) { copy_bench(s, bytes); })
+        ->UseRealTime();
+  return name;
+}
+
+std::string gemm_ceiling(int64_t m, int64_t n, int64_t k) {
+  std::string name = "ceiling/eigen_gemm/" + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
+  if (registered().insert(name).second)
+    benchmark::RegisterBenchmark(name.c_str(), [m, n, k](benchmark::State& s) { gemm_bench(s, m, n, k); })
+        ->UseRealTime();
+  return name;
+}
+
+void report_bytes(benchmark::State& state, double bytes, const std::string& ceiling) {
+  state.counters["GB/s"] = benchmark::Counter(bytes * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(ceiling);
+}
+
+void report_flops(benchmark::State& state, double flops, const std::string& ceiling) {
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(ceiling);
+}
+
+}  // namespace muse::bench

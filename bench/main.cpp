@@ -1,0 +1,54 @@
+// Runs the registered benchmarks, then prints each kernel's rate as a fraction of its ceiling
+// (bench/ceiling.h) measured in the same run.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Row {
+  std::string name, ceiling, unit;
+  double rate;
+};
+
+// Collects every run's rate while the console reporter prints as usual.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.run_type != Run::RT_Iteration) continue;  // aggregates (mean, median) are skipped
+      for (const char* unit : {"GB/s", "GFLOP/s"}) {
+        auto it = r.counters.find(unit);
+        if (it != r.counters.end()) rows.push_back({r.benchmark_name(), r.report_label, unit, it->second.value});
+      }
+    }
+  }
+  std::vector<Row> rows;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+
+  std::map<std::string, double> ceilings;
+  for (const Row& r : reporter.rows)
+    if (r.name.rfind("ceiling/", 0) == 0) ceilings[r.name.substr(0, r.name.find("/real_time"))] = r.rate;
+  std::printf("\n%-48s %12s %12s %8s\n", "benchmark", "rate", "ceiling", "ratio");
+  for (const Row& r : reporter.rows) {
+    if (r.ceiling.empty()) continue;
+    auto it = ceilings.find(r.ceiling);
+    if (it == ceilings.end()) continue;  // ceiling filtered out of this run
+    std::printf("%-48s %8.1f %-7s %8.1f %7.0f%%\n", r.name.c_str(), r.rate, r.unit.c_str(), it->second,
+                100.0 * r.rate / it->second);
+  }
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,87 @@
+// The CPU backend: the Backend interface forwarded to the kernels in tensor/cpu/.
+#include "tensor/allocator.h"
+#include "tensor/cpu/kernels.h"
+
+namespace muse {
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  void* allocate(size_t n) override { return cpu_allocator::allocate(n); }
+  void release(void* p, size_t n) override { cpu_allocator::release(p, n); }
+  void copy(const Array& s, const Array& d) override { cpu::copy(s, d); }
+  void fill(const Array& d, double v) override { cpu::fill(d, v); }
+  void iota(const Array& o, double s, double st) override { cpu::iota(o, s, st); }
+  void unary(UnaryOp op, const Array& x, const Array& y, UnaryParams p) override {
+    cpu::unary(op, x, y, p);
+  }
+  void unary_backward(UnaryOp op, const Array& x, const Array& dy, const Array& dx,
+                      UnaryParams p) override {
+    cpu::unary_backward(op, x, dy, dx, p);
+  }
+  void binary(BinaryOp op, const Array& a, const Array& b, const Array& o) override {
+    cpu::binary(op, a, b, o);
+  }
+  void where(const Array& c, const Array& a, const Array& b, const Array& o) override {
+    cpu::where(c, a, b, o);
+  }
+  void reduce(ReduceOp op, const Array& x, int64_t o, int64_t n, int64_t i, const Array& out) override {
+    cpu::reduce(op, x, o, n, i, out);
+  }
+  void arg_reduce(ReduceOp op, const Array& x, int64_t o, int64_t n, int64_t i, const Array& v,
+                  const Array& idx) override {
+    cpu::arg_reduce(op, x, o, n, i, v, idx);
+  }
+  void variance(const Array& x, int64_t o, int64_t n, int64_t i, double c, const Array& out) override {
+    cpu::variance(x, o, n, i, c, out);
+  }
+  void logsumexp(const Array& x, int64_t o, int64_t n, int64_t i, const Array& out) override {
+    cpu::logsumexp(x, o, n, i, out);
+  }
+  void softmax(const Array& x, int64_t o, int64_t n, int64_t i, bool log, const Array& y) override {
+    cpu::softmax(x, o, n, i, log, y);
+  }
+  void softmax_backward(const Array& y, const Array& dy, int64_t o, int64_t n, int64_t i, bool log,
+                        const Array& dx) override {
+    cpu::softmax_backward(y, dy, o, n, i, log, dx);
+  }
+  void matmul(const Array& a, bool ta, const Array& b, bool tb, const Array& c) override {
+    cpu::matmul(a, ta, b, tb, c);
+  }
+  void index_select(const Array& x, int64_t o, int64_t n, int64_t i, const Array& idx,
+                    const Array& out) override {
+    cpu::index_select(x, o, n, i, idx, out);
+  }
+  void index_add(const Array& dy, int64_t o, int64_t n, int64_t i, const Array& idx,
+                 const Array& dx) override {
+    cpu::index_add(dy, o, n, i, idx, dx);
+  }
+  void gather(const Array& x, int64_t d, const Array& idx, const Array& out) override {
+    cpu::gather(x, d, idx, out);
+  }
+  void scatter_add(const Array& dst, int64_t d, const Array& idx, const Array& src) override {
+    cpu::scatter_add(dst, d, idx, src);
+  }
+  void uniform(const Array& o, Generator& g, double lo, double hi) override { cpu::uniform(o, g, lo, hi); }
+  void normal(const Array& o, Generator& g, double m, double s) override { cpu::normal(o, g, m, s); }
+  void bernoulli(const Array& o, Generator& g, double p) override { cpu::bernoulli(o, g, p); }
+  void randint(const Array& o, Generator& g, int64_t lo, int64_t hi) override {
+    cpu::randint(o, g, lo, hi);
+  }
+};
+
+Backend* g_backends[2] = {nullptr, nullptr};
+
+}  // namespace
+
+Backend& backend(Device device) {
+  static CpuBackend cpu_backend;
+  if (device == Device::CPU) return cpu_backend;
+  Backend* b = g_backends[static_cast<int>(device)];
+  check(b != nullptr, "backend: no ", device, " backend in this build (muse was built without CUDA)");
+  return *b;
+}
+
+void register_backend(Device device, Backend* b) { g_backends[static_cast<int>(device)] = b; }
+
+}  // namespace muse

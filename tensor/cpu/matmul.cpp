@@ -1,0 +1,118 @@
+// Batched matrix product on Eigen, threaded with our own pool:  c[i] = op(a[i]) @ op(b[i]).
+// Our arrays are row-major, so each operand is an Eigen::Map of a row-major matrix over our buffer
+// (never a copy); a transposed operand is the same buffer mapped with its stored shape and then
+// .transpose()d, which Eigen's GEMM packs directly.
+// Eigen threads its GEMM with OpenMP, which would be a second thread pool competing for the cores; it is
+// switched off here. Instead the output is cut into one block of columns per thread (of rows when N is
+// small), each block a single-threaded Eigen product; a large batch is shared out by batch index.
+#define EIGEN_DONT_PARALLELIZE
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-variable"  // inside Eigen 3.4's AVX bfloat16 code
+#include <Eigen/Core>
+#pragma GCC diagnostic pop
+#include <algorithm>
+
+#include "tensor/cpu/dispatch.h"
+#include "tensor/cpu/kernels.h"
+#include "tensor/parallel.h"
+
+namespace muse::cpu {
+namespace {
+
+template <class T>
+using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using ConstMap = Eigen::Map<const RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class T>
+using Map = Eigen::Map<RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+// Below this many multiply-adds a product stays on one thread: waking a worker costs microseconds.
+constexpr int64_t kMinParallelWork = int64_t{1} << 17;
+// Blocks of columns or rows start at multiples of this, so each thread sees whole register tiles.
+constexpr int64_t kAlign = 16;
+
+struct Dims {
+  int64_t m, n, k;
+};
+
+// c[r0:r1, j0:j1] = op(a)[r0:r1, :] @ op(b)[:, j0:j1] for one (M, K) x (K, N) product, where a is stored
+// (M, K), or (K, M) when ta, and b is stored (K, N), or (N, K) when tb.
+template <class T>
+void product_block(const T* a, bool ta, const T* b, bool tb, T* c, Dims d, int64_t r0, int64_t r1,
+                   int64_t j0, int64_t j1) {
+  using Stride = Eigen::OuterStride<>;
+  int64_t rows = r1 - r0, cols = j1 - j0;
+  Map<T> cm(c + r0 * d.n + j0, rows, cols, Stride(d.n));
+  if (d.k == 0) {
+    cm.setZero();
+    return;
+  }
+  auto times_b = [&](const auto& am) {
+    if (tb)  // rows j0:j1 of the stored (N, K) matrix, transposed
+      cm.noalias() = am * ConstMap<T>(b + j0 * d.k, cols, d.k, Stride(d.k)).transpose();
+    else
+      cm.noalias() = am * ConstMap<T>(b + j0, d.k, cols, Stride(d.n));
+  };
+  if (ta)  // columns r0:r1 of the stored (K, M) matrix, transposed
+    times_b(ConstMap<T>(a + r0, d.k, rows, Stride(d.m)).transpose());
+  else
+    times_b(ConstMap<T>(a + r0 * d.k, rows, d.k, Stride(d.k)));
+}
+
+// Start of the block that parallel_for's split point x falls in, rounded down to whole tiles.
+int64_t aligned(int64_t x, int64_t n) { return x == n ? n : x / kAlign * kAlign; }
+
+// One product shared among the threads: by columns when N is at least M, else by rows.
+template <class T>
+void product(const T* a, bool ta, const T* b, bool tb, T* c, Dims d) {
+  if (d.m * d.n * d.k < kMinParallelWork || parallel::num_threads() == 1) {
+    product_block(a, ta, b, tb, c, d, 0, d.m, 0, d.n);
+    return;
+  }
+  bool by_columns = d.n >= d.m;
+  int64_t extent = by_columns ? d.n : d.m;
+  parallel::parallel_for(extent, 1, [&](int64_t begin, int64_t end) {
+    int64_t lo = aligned(begin, extent), hi = aligned(end, extent);
+    if (lo >= hi) return;
+    if (by_columns)
+      product_block(a, ta, b, tb, c, d, 0, d.m, lo, hi);
+    else
+      product_block(a, ta, b, tb, c, d, lo, hi, 0, d.n);
+  });
+}
+
+}  // namespace
+
+void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c) {
+  int64_t batch = c.shape[0];
+  Dims d{c.shape[1], c.shape[2], trans_a ? a.shape[1] : a.shape[2]};
+  if (batch * d.m * d.n == 0) return;
+  dispatch_float(c.dtype, "matmul", [&]<class T>() {
+    // A batch of 1 is reused for every output (broadcast batch dims).
+    int64_t step_a = a.shape[0] == 1 ? 0 : d.m * d.k, step_b = b.shape[0] == 1 ? 0 : d.k * d.n;
+    const T *pa = a.data<T>(), *pb = b.data<T>();
+    T* pc = c.data<T>();
+    // Product i, shared among the threads (split) or on the calling thread.
+    auto run_item = [&](int64_t i, bool split) {
+      const T *ai = pa + i * step_a, *bi = pb + i * step_b;
+      T* ci = pc + i * d.m * d.n;
+      if (split)
+        product(ai, trans_a, bi, trans_b, ci, d);
+      else
+        product_block(ai, trans_a, bi, trans_b, ci, d, 0, d.m, 0, d.n);
+    };
+    // Whole products per thread when the batch divides evenly or is large, or each product is small.
+    int threads = parallel::num_threads();
+    int64_t work = d.m * d.n * d.k;
+    if (batch > 1 && (batch % threads == 0 || batch >= 4 * threads || work < kMinParallelWork)) {
+      int64_t grain = std::max<int64_t>(1, kMinParallelWork / std::max<int64_t>(work, 1));
+      parallel::parallel_for(batch, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) run_item(i, false);
+      });
+      return;
+    }
+    for (int64_t i = 0; i < batch; ++i) run_item(i, true);
+  });
+}
+
+}  // namespace muse::cpu

@@ -1,0 +1,114 @@
+// The backend interface: every kernel muse runs, per device. autograd/ calls these; tensor/cpu/
+// implements them with Eigen and the thread pool, cuda/ with cuBLAS and our kernels.
+//
+// Conventions: unless a method says otherwise, input arrays are contiguous and outputs are contiguous
+// and already allocated with the right shape and dtype (autograd/ validates shapes, dtypes and dims
+// before calling, and makes inputs contiguous). Reductions, softmax and index_select see their input
+// as a contiguous (outer, n, inner) block and work along the middle axis. Kernels that read indices
+// check their range and throw muse::Error naming the op.
+#pragma once
+
+#include <cstdint>
+
+#include "muse/device.h"
+#include "muse/generator.h"
+#include "tensor/array.h"
+
+namespace muse {
+
+enum class UnaryOp : uint8_t {
+  Neg, Exp, Log, Log1p, Sqrt, Rsqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu,
+  LeakyRelu,  // p.a = negative slope
+  Gelu,       // exact: x * Phi(x)
+  GeluTanh,   // tanh approximation
+  Silu, Softplus,  // softplus: p.a = beta, p.b = threshold
+  Clamp,      // p.a = min, p.b = max (use +-infinity for a missing bound)
+  Pow,        // x ^ p.a
+  LogicalNot, // bool -> bool
+};
+struct UnaryParams {
+  double a = 0;
+  double b = 0;
+};
+
+enum class BinaryOp : uint8_t {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Eq, Ne, Lt, Le, Gt, Ge,  // produce bool
+  LogicalAnd, LogicalOr,   // bool x bool -> bool
+};
+
+enum class ReduceOp : uint8_t { Sum, Mean, Max, Min };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void release(void* ptr, size_t nbytes) = 0;
+
+  // dst = src, elementwise, converting dtype if they differ. Both may have any strides (this is the
+  // one kernel that understands arbitrary strides); shapes are equal.
+  virtual void copy(const Array& src, const Array& dst) = 0;
+  // Every element of dst (any strides) = value.
+  virtual void fill(const Array& dst, double value) = 0;
+  // out[i] = start + i * step.
+  virtual void iota(const Array& out, double start, double step) = 0;
+
+  // y = f(x); dx = dy * f'(x) (x is the forward input).
+  virtual void unary(UnaryOp op, const Array& x, const Array& y, UnaryParams p) = 0;
+  virtual void unary_backward(UnaryOp op, const Array& x, const Array& dy, const Array& dx,
+                              UnaryParams p) = 0;
+  // out = a op b, with a and b broadcast to out's shape (NumPy rules; shapes already checked).
+  // out may alias a when a has out's shape (in-place accumulation).
+  virtual void binary(BinaryOp op, const Array& a, const Array& b, const Array& out) = 0;
+  // out = cond ? a : b, all three broadcast to out's shape; cond is bool.
+  virtual void where(const Array& cond, const Array& a, const Array& b, const Array& out) = 0;
+
+  // out (outer, inner) = op over the middle axis of x (outer, n, inner). Sum of int64 stays int64.
+  virtual void reduce(ReduceOp op, const Array& x, int64_t outer, int64_t n, int64_t inner,
+                      const Array& out) = 0;
+  // Max or Min with the index of the first extreme element (int64); NaN counts as the extreme.
+  virtual void arg_reduce(ReduceOp op, const Array& x, int64_t outer, int64_t n, int64_t inner,
+                          const Array& values, const Array& indices) = 0;
+  // Two-pass variance: sum((x - mean)^2) / (n - correction).
+  virtual void variance(const Array& x, int64_t outer, int64_t n, int64_t inner, double correction,
+                        const Array& out) = 0;
+  // log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m the maximum.
+  virtual void logsumexp(const Array& x, int64_t outer, int64_t n, int64_t inner, const Array& out) = 0;
+  // y = softmax(x) or log_softmax(x) along the middle axis, max subtracted first.
+  virtual void softmax(const Array& x, int64_t outer, int64_t n, int64_t inner, bool log,
+                       const Array& y) = 0;
+  // softmax: dx = y * (dy - sum(dy * y));  log_softmax: dx = dy - exp(y) * sum(dy).
+  virtual void softmax_backward(const Array& y, const Array& dy, int64_t outer, int64_t n,
+                                int64_t inner, bool log, const Array& dx) = 0;
+
+  // c[i] = op(a[i]) @ op(b[i]) for i in [0, batch): a is (batch_a, M, K) or, with trans_a,
+  // (batch_a, K, M); b is (batch_b, K, N) or (batch_b, N, K). batch_a and batch_b are 1 or c's batch
+  // (a batch of 1 is reused for every i). c is (batch, M, N). All three are 3-D and contiguous.
+  virtual void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c) = 0;
+
+  // out (outer, k, inner) = x (outer, n, inner) at the k int64 positions in index.
+  virtual void index_select(const Array& x, int64_t outer, int64_t n, int64_t inner,
+                            const Array& index, const Array& out) = 0;
+  // dx (outer, n, inner) += dy (outer, k, inner) at the positions in index (repeats accumulate).
+  virtual void index_add(const Array& dy, int64_t outer, int64_t n, int64_t inner, const Array& index,
+                         const Array& dx) = 0;
+  // out[..., j, ...] = x[..., index[..., j, ...], ...] along dim; out has index's shape, and index's
+  // other sizes are at most x's.
+  virtual void gather(const Array& x, int64_t dim, const Array& index, const Array& out) = 0;
+  // dst[..., index[..., j, ...], ...] += src[..., j, ...] along dim, in place; src has index's shape.
+  virtual void scatter_add(const Array& dst, int64_t dim, const Array& index, const Array& src) = 0;
+
+  // Random fills from a Philox stream: element i uses the generator's counters in order, so results
+  // depend only on (seed, offset) and not on the number of threads.
+  virtual void uniform(const Array& out, Generator& gen, double low, double high) = 0;
+  virtual void normal(const Array& out, Generator& gen, double mean, double std) = 0;
+  virtual void bernoulli(const Array& out, Generator& gen, double p) = 0;
+  virtual void randint(const Array& out, Generator& gen, int64_t low, int64_t high) = 0;
+};
+
+// The backend of a device. Throws muse::Error when that device has no backend in this build.
+Backend& backend(Device device);
+void register_backend(Device device, Backend* backend);
+
+}  // namespace muse

@@ -1,0 +1,29 @@
+#include <doctest/doctest.h>
+
+#include "tensor/allocator.h"
+#include "tensor/array.h"
+
+using namespace muse;
+
+TEST_CASE("allocator: a freed block is reused, not requested from the system again") {
+  { Array warm = Array::empty({1 << 20}, kFloat32); }
+  uint64_t before = cpu_allocator::stats().system_allocations;
+  for (int step = 0; step < 10; ++step) {
+    Array a = Array::empty({1 << 20}, kFloat32);  // 4 MiB, same size every step
+    Array b = Array::empty({1000}, kFloat32);
+  }
+  CHECK(cpu_allocator::stats().system_allocations - before <= 1);  // at most the small block, once
+}
+
+TEST_CASE("allocator: empty_cache hands cached blocks back") {
+  { Array a = Array::empty({1 << 18}, kFloat64); }
+  CHECK(cpu_allocator::stats().cached_bytes > 0);
+  cpu_allocator::empty_cache();
+  CHECK(cpu_allocator::stats().cached_bytes == 0);
+}
+
+TEST_CASE("allocator: large blocks are 2 MiB aligned and small ones 64-byte aligned") {
+  Array big = Array::empty({1 << 20}, kFloat32), small = Array::empty({3}, kFloat32);
+  CHECK(reinterpret_cast<uintptr_t>(big.storage->data) % (2 << 20) == 0);
+  CHECK(reinterpret_cast<uintptr_t>(small.storage->data) % 64 == 0);
+}
