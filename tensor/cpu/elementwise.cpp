@@ -138,7 +138,8 @@ void binary(BinaryOp op, const Array& a, const Array& b, const Array& out) {
                                [&](int64_t s, int64_t e) { binary_run(pa + s, 1, pb + s, 1, po + s, e - s, f); });
         return;
       }
-      StridedLayout<3> layout(out.shape, {out.strides, broadcast_strides(a, out.shape), broadcast_strides(b, out.shape)});
+      StridedLayout<3> layout(out.shape,
+                              {out.strides, broadcast_strides(a, out.shape), broadcast_strides(b, out.shape)});
       for_each_run(layout, [&](const std::array<int64_t, 3>& at, int64_t n, const std::array<int64_t, 3>& st) {
         if (st[0] == 1) {
           binary_run(pa + at[1], st[1], pb + at[2], st[2], po + at[0], n, f);
