@@ -86,6 +86,7 @@ Array grad_b(const Array& a, const Array& dy, const Shape& b_shape) {
 
 }  // namespace
 
+// torch.matmul: (..., M, K) x (..., K, N) -> (batch..., M, N), 1-D operands promoted and squeezed back.
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_defined("matmul", a);
   check_defined("matmul", b);
@@ -97,15 +98,15 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   int64_t ka = a.size(-1), kb = b.size(b.dim() == 1 ? 0 : -2);
   check(ka == kb, "matmul: cannot multiply ", a.shape(), " by ", b.shape(), ": ", ka, " != ", kb);
   Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a, b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
-  Tensor y = wrap(product(array(a2), false, array(b2), false));
-  y = record("matmul", y, {a2, b2},
-             [a = save(a2), b = save(b2), need_a = a2.requires_grad(), need_b = b2.requires_grad()](
-                 const Tensor& dy) -> Gradients {
-               Array g = contiguous(array(dy));
-               Tensor da = need_a ? wrap(product(g, false, array(b), true)) : Tensor();
-               Tensor db = need_b ? wrap(grad_b(array(a), g, b.shape())) : Tensor();
-               return {da, db};
-             });
+  // Y = A B;  dA = dY B^T,  dB = A^T dY, each computed only when that input needs it.
+  auto backward = [a = save(a2), b = save(b2), need_a = a2.requires_grad(),
+                   need_b = b2.requires_grad()](const Tensor& dy) -> Gradients {
+    Array g = contiguous(array(dy));
+    Tensor da = need_a ? wrap(product(g, false, array(b), true)) : Tensor();
+    Tensor db = need_b ? wrap(grad_b(array(a), g, b.shape())) : Tensor();
+    return {da, db};
+  };
+  Tensor y = record("matmul", wrap(product(array(a2), false, array(b2), false)), {a2, b2}, backward);
   if (a.dim() == 1) y = y.squeeze(-2);
   if (b.dim() == 1) y = y.squeeze(-1);
   return y;

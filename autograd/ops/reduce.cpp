@@ -22,15 +22,22 @@ struct Plan {
   Shape keep;                         // the result's shape with the reduced dims kept as size 1
 };
 
+// x's shape with the reduced dims kept as size 1.
+Shape keepdim_shape(const Tensor& x, const Shape& dims) {
+  Shape keep = x.shape();
+  for (int64_t d : dims) keep[d] = 1;
+  return keep;
+}
+
 Plan plan(const char* op, const Tensor& x, const Dims& dims, bool keepdim, DType dtype) {
   Plan p;
   p.dims = normalize_dims(op, dims, x.dim());
+  p.keep = keepdim_shape(x, p.dims);
   const Shape& s = x.shape();
   bool reduced[Shape::kMaxDims] = {};
   for (int64_t d : p.dims) reduced[d] = true;
   Shape kept_first;  // the permutation that moves the reduced dims to the end
   for (int64_t i = 0; i < x.dim(); ++i) {
-    p.keep.push_back(reduced[i] ? 1 : s[i]);
     if (!reduced[i] || keepdim) p.out.push_back(reduced[i] ? 1 : s[i]);
     if (!reduced[i]) kept_first.push_back(i);
   }
@@ -51,18 +58,11 @@ Plan plan(const char* op, const Tensor& x, const Dims& dims, bool keepdim, DType
   return p;
 }
 
-// x's shape with the reduced dims kept as size 1.
-Shape keepdim_shape(const Tensor& x, const Shape& dims) {
-  Shape keep = x.shape();
-  for (int64_t d : dims) keep[d] = 1;
-  return keep;
-}
-
 // max, min and friends have no value for an empty slice, unless there are no slices at all.
 void check_nonempty(const char* op, const Tensor& x, const Shape& dims) {
   int64_t n = 1;
   for (int64_t d : dims) n *= x.size(d);
-  check(n > 0 || x.numel() == 0 && keepdim_shape(x, dims).numel() == 0, op,
+  check(n > 0 || keepdim_shape(x, dims).numel() == 0, op,
         ": cannot reduce over an empty dimension (input of shape ", x.shape(), ", reduced dims ", dims,
         "); the result has no identity value");
 }
@@ -191,18 +191,19 @@ Tensor var(const Tensor& x, const Dims& dims, bool unbiased, bool keepdim) {
   Array out = Array::empty(p.out, x.dtype(), x.device());
   backend_of(x).variance(p.x, p.outer, p.n, p.inner, c, out);
   double scale = 2.0 / (static_cast<double>(p.n) - c);
-  return record("var", wrap(out), {x}, [x = save(x), dims = p.dims, keep = p.keep, scale](const Tensor& dy) -> Gradients {
+  auto backward = [x = save(x), dims = p.dims, keep = p.keep, scale](const Tensor& dy) -> Gradients {
     return {(x - mean(x, dims, true)) * (dy.reshape(keep) * scale)};
-  });
+  };
+  return record("var", wrap(out), {x}, backward);
 }
-Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
+Tensor var(const Tensor& x) { return var(x, {}, true, false); }
 
 // std = sqrt(var): a composite, differentiated through var and sqrt.
 Tensor std(const Tensor& x, const Dims& dims, bool unbiased, bool keepdim) {
   check_floating("std", x);
   return sqrt(var(x, dims, unbiased, keepdim));
 }
-Tensor std(const Tensor& x, bool unbiased) { return std(x, {}, unbiased, false); }
+Tensor std(const Tensor& x) { return std(x, {}, true, false); }
 
 // y = log(sum(exp(x))), computed as m + log(sum(exp(x - m))) with m the maximum;
 // dy/dx = exp(x - y), the softmax of x over the reduced dims.

@@ -5,6 +5,8 @@
 // Eigen threads its GEMM with OpenMP, which would be a second thread pool competing for the cores; it is
 // switched off here. Instead the output is cut into one block of columns per thread (of rows when N is
 // small), each block a single-threaded Eigen product; a large batch is shared out by batch index.
+// (bench/ceiling.cpp builds Eigen with OpenMP, but on column-major matrices: its template instances
+// differ from these row-major maps, so the linker never swaps its threaded code in for ours.)
 #define EIGEN_DONT_PARALLELIZE
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-variable"  // inside Eigen 3.4's AVX bfloat16 code
@@ -59,7 +61,7 @@ void product_block(const T* a, bool ta, const T* b, bool tb, T* c, Dims d, int64
     times_b(ConstMap<T>(a + r0 * d.k, rows, d.k, Stride(d.k)));
 }
 
-// Start of the block that parallel_for's split point x falls in, rounded down to whole tiles.
+// A split point of parallel_for rounded down to a multiple of kAlign (the end of the range stays).
 int64_t aligned(int64_t x, int64_t n) { return x == n ? n : x / kAlign * kAlign; }
 
 // One product shared among the threads: by columns when N is at least M, else by rows.

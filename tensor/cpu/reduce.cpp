@@ -10,17 +10,13 @@
 // block's total is added into a double, so the rounding error grows with the block, not with n.
 // The work is split into tasks (outer row, tile of columns, chunk of n); n is chunked only when there
 // are too few rows and tiles to keep every core busy, and the chunks' partial results are folded last.
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <type_traits>
 #include <vector>
-
-// Without it GCC keeps a branch for every comparison in case it raises a floating-point exception
-// (-ftrapping-math), and the max, NaN and range tests stop the loops from vectorising. muse never
-// enables floating-point traps, so no result changes.
-#pragma GCC optimize("no-trapping-math")
 
 #include "tensor/cpu/dispatch.h"
 #include "tensor/cpu/kernels.h"
@@ -32,7 +28,7 @@ namespace {
 constexpr int kLanes = 16;          // independent accumulators of a row
 constexpr int64_t kBlock = 1024;    // row elements summed in the input type before widening
 constexpr int64_t kRowBlock = 64;   // rows of a column tile summed in the input type before widening
-constexpr int64_t kTile = 256;      // columns per task in the column layout
+constexpr int64_t kTile = 1024;     // columns per task in the column layout
 
 template <class U>
 U lowest() {
@@ -73,6 +69,7 @@ A fold_row(const T* p, int64_t len, F f) {
     L lane[kLanes];
     for (L& l : lane) l = P::template identity<L>();
     for (; i + kLanes <= e; i += kLanes)
+#pragma GCC unroll 1  // kept as a loop: the loop vectoriser handles the selects of max/min, SLP does not
       for (int j = 0; j < kLanes; ++j) lane[j] = P::apply(lane[j], static_cast<L>(f(p[i + j])));
     for (; i < e; ++i) lane[0] = P::apply(lane[0], static_cast<L>(f(p[i])));
     for (int w = kLanes / 2; w > 0; w /= 2)
@@ -83,16 +80,21 @@ A fold_row(const T* p, int64_t len, F f) {
 }
 
 // acc[i] = P-fold of acc[i] and f(p[k * stride + i], i) over rows k, for a tile of w <= kTile columns.
+// Four rows are folded per pass, so the block is read and written once per four rows.
 template <class P, class A, class L, class T, class F>
 void fold_columns(const T* p, int64_t rows, int64_t stride, int64_t w, A* acc, F f) {
   L block[kTile];
+  auto g = [&](const T* row, int64_t i) { return static_cast<L>(f(row[i], i)); };
   for (int64_t k0 = 0; k0 < rows; k0 += kRowBlock) {
-    int64_t k1 = std::min(rows, k0 + kRowBlock);
+    int64_t k1 = std::min(rows, k0 + kRowBlock), k = k0;
     for (int64_t i = 0; i < w; ++i) block[i] = P::template identity<L>();
-    for (int64_t k = k0; k < k1; ++k) {
-      const T* row = p + k * stride;
-      for (int64_t i = 0; i < w; ++i) block[i] = P::apply(block[i], static_cast<L>(f(row[i], i)));
+    for (; k + 4 <= k1; k += 4) {
+      const T *r0 = p + k * stride, *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+      for (int64_t i = 0; i < w; ++i)
+        block[i] = P::apply(block[i], P::apply(P::apply(g(r0, i), g(r1, i)), P::apply(g(r2, i), g(r3, i))));
     }
+    for (; k < k1; ++k)
+      for (int64_t i = 0; i < w; ++i) block[i] = P::apply(block[i], g(p + k * stride, i));
     for (int64_t i = 0; i < w; ++i) acc[i] = P::apply(acc[i], static_cast<A>(block[i]));
   }
 }

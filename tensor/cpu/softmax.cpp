@@ -5,16 +5,12 @@
 //   backward:     softmax dx = y * (dy - sum(dy * y));  log_softmax dx = dy - exp(y) * sum(dy)
 // Rows (inner == 1) use lane accumulators along the row; the column layout (inner > 1) updates a tile of
 // adjacent columns row by row. Both share the (outer, tile) tasks among the threads.
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
-
-// Without it GCC keeps a branch for every comparison in case it raises a floating-point exception
-// (-ftrapping-math), and the max, NaN and range tests stop the loops from vectorising. muse never
-// enables floating-point traps, so no result changes.
-#pragma GCC optimize("no-trapping-math")
 
 #include "tensor/cpu/dispatch.h"
 #include "tensor/cpu/kernels.h"
@@ -57,6 +53,7 @@ T sum_lanes(int64_t n, F f) {
   T lane[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
+#pragma GCC unroll 1  // kept as a loop, which the loop vectoriser handles (unrolled, SLP would not)
     for (int j = 0; j < kLanes; ++j) lane[j] += f(i + j);
   T s = 0;
   for (; i < n; ++i) s += f(i);
@@ -72,6 +69,7 @@ T max_lanes(const T* p, int64_t n) {
   auto take = [](T a, T b) { return (b > a || b != b) ? b : a; };
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
+#pragma GCC unroll 1
     for (int j = 0; j < kLanes; ++j) lane[j] = take(lane[j], p[i + j]);
   T m = lane[0];
   for (; i < n; ++i) m = take(m, p[i]);
@@ -79,16 +77,17 @@ T max_lanes(const T* p, int64_t n) {
   return m;
 }
 
-// One row of n contiguous elements.
+// One row of n contiguous elements. exp(x - m) is first written to y by a plain loop (which vectorises
+// best without a reduction in it), then summed.
 template <class T>
 void softmax_row(const T* x, T* y, int64_t n, bool log) {
   T m = max_lanes(x, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = exp_nonpositive(x[i] - m);
+  T s = sum_lanes<T>(n, [&](int64_t i) { return y[i]; });
   if (log) {
-    T s = sum_lanes<T>(n, [&](int64_t i) { return exp_nonpositive(x[i] - m); });
-    T log_s = std::log(s);  // (x - m) - log(s): adding m to log(s) first would round away digits of log(s)
+    T log_s = std::log(s);  // (x - m) - log(s): m + log(s) first would round away digits of log(s)
     for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_s;
   } else {
-    T s = sum_lanes<T>(n, [&](int64_t i) { return y[i] = exp_nonpositive(x[i] - m); });
     T inv = T(1) / s;
     for (int64_t i = 0; i < n; ++i) y[i] *= inv;
   }
@@ -105,11 +104,12 @@ void softmax_columns(const T* x, T* y, int64_t n, int64_t stride, int64_t w, boo
     for (int64_t i = 0; i < w; ++i) m[i] = (row[i] > m[i] || row[i] != row[i]) ? row[i] : m[i];  // NaN wins
   }
   for (int64_t k = 0; k < n; ++k) {
-    for (int64_t i = 0; i < w; ++i) {
-      T e = exp_nonpositive(x[k * stride + i] - m[i]);
-      if (!log) y[k * stride + i] = e;
-      s[i] += e;
-    }
+    const T* row = x + k * stride;
+    T* out = y + k * stride;
+    if (log)  // two loops, as a store under a condition would keep the loop from vectorising
+      for (int64_t i = 0; i < w; ++i) s[i] += exp_nonpositive(row[i] - m[i]);
+    else
+      for (int64_t i = 0; i < w; ++i) s[i] += out[i] = exp_nonpositive(row[i] - m[i]);
   }
   for (int64_t i = 0; i < w; ++i) s[i] = log ? std::log(s[i]) : T(1) / s[i];
   for (int64_t k = 0; k < n; ++k)

@@ -79,7 +79,7 @@ TEST_CASE("gradcheck var and std") {
   Tensor x = input({3, 4}, 10);
   CHECK(gradcheck([](const std::vector<Tensor>& v) { return muse::std(v[0]); }, {x}));
   CHECK(gradcheck([](const std::vector<Tensor>& v) { return muse::std(v[0].t(), {1}, false, true); }, {x}));
-  CHECK(gradcheck([](const std::vector<Tensor>& v) { return var(v[0], false); }, {x}));
+  CHECK(gradcheck([](const std::vector<Tensor>& v) { return var(v[0], {}, false); }, {x}));
 }
 
 TEST_CASE("gradcheck logsumexp") {

@@ -106,7 +106,8 @@ TEST_CASE("batched matmul broadcasts batch dims") {
   // Large batches are shared out by batch index.
   Tensor p = randn({16, 20, 30}, {}, g), q = randn({16, 30, 10}, {}, g);
   Tensor pq = matmul(p, q);
-  for (int64_t i = 0; i < 16; i += 5) CHECK(close(vals(pq.select(0, i)), reference(p.select(0, i), q.select(0, i)), 1e-5));
+  for (int64_t i = 0; i < 16; i += 5)
+    CHECK(close(vals(pq.select(0, i)), reference(p.select(0, i), q.select(0, i)), 1e-5));
 }
 
 TEST_CASE("matmul with empty dims") {
@@ -140,16 +141,17 @@ TEST_CASE("matmul gradients: dA = dY B^T, dB = A^T dY, only where needed") {
 }
 
 TEST_CASE("matmul errors name the op and the shapes") {
-  CHECK_THROWS_WITH_AS(matmul(zeros({3, 4}), zeros({5, 6})), Contains("matmul: cannot multiply (3, 4) by (5, 6): 4 != 5"),
-                       Error);
+  CHECK_THROWS_WITH_AS(matmul(zeros({3, 4}), zeros({5, 6})),
+                       Contains("matmul: cannot multiply (3, 4) by (5, 6): 4 != 5"), Error);
   CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({4})), Contains("matmul: cannot multiply (3,) by (4,): 3 != 4"), Error);
-  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3, 4}), zeros({3,})), Contains("cannot multiply (2, 3, 4) by (3,): 4 != 3"), Error);
+  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3, 4}), zeros({3})),
+                       Contains("matmul: cannot multiply (2, 3, 4) by (3,): 4 != 3"), Error);
   CHECK_THROWS_WITH_AS(matmul(scalar_tensor(2), zeros({3})),
                        Contains("matmul: both arguments need at least one dimension, got shapes () and (3,)"), Error);
   CHECK_THROWS_WITH_AS(matmul(zeros({2, 2}), zeros({2, 2}, {.dtype = kFloat64})),
                        Contains("matmul: dtype mismatch, float32 (2, 2) and float64 (2, 2)"), Error);
   Tensor i = zeros({2, 2}, {.dtype = kInt64});
   CHECK_THROWS_WITH_AS(matmul(i, i), Contains("matmul: expected a floating-point tensor"), Error);
-  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})), Contains("matmul: shapes (2,) and (3,) do not broadcast"),
-                       Error);
+  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})),
+                       Contains("matmul: shapes (2,) and (3,) do not broadcast"), Error);
 }

@@ -132,10 +132,12 @@ Tensor argmax(const Tensor& x);  // index into the flattened tensor
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
-// Variance with Bessel's correction when unbiased (divide by n - 1), computed in two passes.
-Tensor var(const Tensor& x, bool unbiased = true);
+// Variance with Bessel's correction when unbiased (divide by n - 1), computed in two passes. Empty dims
+// mean every dim: var(x, {}, false) is the biased variance of all elements. (There is deliberately no
+// var(x, bool) overload: var(x, {1}) would silently pick it.)
+Tensor var(const Tensor& x);
 Tensor var(const Tensor& x, const Dims& dims, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x);
 Tensor std(const Tensor& x, const Dims& dims, bool unbiased = true, bool keepdim = false);
 Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim = false);
 // The p-norm (sum |x|^p)^(1/p); p may be infinity (max |x|). Gradient 0 at a zero vector.
