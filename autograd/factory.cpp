@@ -49,7 +49,10 @@ Tensor arange(double start, double end, double step, TensorOptions o) {
         " and step ", step, " must be finite");
   check((end - start) * step >= 0, "arange: end ", end, " cannot be reached from start ", start, " with step ",
         step);
-  int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  double count = std::ceil((end - start) / step);
+  check(count < 9.0e15, "arange: start ", start, ", end ", end, " and step ", step, " give ", count,
+        " elements, too many");
+  int64_t n = static_cast<int64_t>(count);
   Array a = Array::empty({n}, o.dtype, o.device);
   backend(o.device).iota(a, start, step);
   return finish(a, o);
@@ -87,8 +90,10 @@ template Tensor from_vector(const std::vector<float>&, const Shape&, TensorOptio
 template Tensor from_vector(const std::vector<double>&, const Shape&, TensorOptions);
 template Tensor from_vector(const std::vector<int64_t>&, const Shape&, TensorOptions);
 
-Tensor tensor(std::initializer_list<double> values, TensorOptions o) {
-  return from_vector(std::vector<double>(values), {static_cast<int64_t>(values.size())}, o);
+Tensor tensor(std::initializer_list<Number> values, TensorOptions o) {
+  std::vector<double> v;
+  for (Number n : values) v.push_back(n.value);
+  return from_vector(v, {static_cast<int64_t>(v.size())}, o);
 }
 
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions o) {

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <new>
 
+#include "muse/error.h"
+
 namespace muse::cpu_allocator {
 namespace {
 
@@ -62,7 +64,8 @@ void* allocate(size_t nbytes) {
     empty_cache();
     ptr = std::aligned_alloc(align, (size + align - 1) / align * align);
   }
-  if (ptr == nullptr) throw std::bad_alloc();
+  check(ptr != nullptr, "allocate: out of memory: cannot allocate ", nbytes, " bytes on the CPU (",
+        stats().allocated_bytes, " bytes in use)");
   if (size >= kHugePage) madvise(ptr, size, MADV_HUGEPAGE);
   return ptr;
 }
@@ -72,9 +75,13 @@ void release(void* ptr, size_t nbytes) {
   size_t size = round_size(nbytes == 0 ? 1 : nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.free_blocks.emplace(size, ptr);
   c.stats.allocated_bytes -= size;
+#ifdef MUSE_SANITIZE
+  std::free(ptr);  // sanitizer builds free at once: a cached block would hide a use after free from ASan
+#else
+  c.free_blocks.emplace(size, ptr);
   c.stats.cached_bytes += size;
+#endif
 }
 
 Stats stats() {

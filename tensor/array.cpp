@@ -20,9 +20,14 @@ Shape contiguous_strides(const Shape& shape) {
 }
 
 Array Array::empty(const Shape& shape, DType dtype, Device device) {
-  for (int64_t s : shape) check(s >= 0, "empty: negative size in shape ", shape);
+  int64_t bytes = static_cast<int64_t>(element_size(dtype));
+  for (int64_t s : shape) {
+    check(s >= 0, "empty: negative size in shape ", shape);
+    check(!__builtin_mul_overflow(bytes, s, &bytes), "empty: shape ", shape, " of ", dtype,
+          " needs more bytes than fit in 64 bits");
+  }
   Array a;
-  a.storage = std::make_shared<Storage>(shape.numel() * element_size(dtype), device);
+  a.storage = std::make_shared<Storage>(static_cast<size_t>(bytes), device);
   a.shape = shape;
   a.strides = contiguous_strides(shape);
   a.dtype = dtype;

@@ -10,7 +10,7 @@ using namespace muse;
 namespace {
 
 Tensor input(const Shape& shape) { return randn(shape, {.dtype = kFloat64, .requires_grad = true}); }
-Tensor idx(std::initializer_list<double> v) { return tensor(v, {.dtype = kInt64}); }
+Tensor idx(std::initializer_list<Number> v) { return tensor(v, {.dtype = kInt64}); }
 Tensor idx2(std::initializer_list<std::initializer_list<double>> rows) { return tensor(rows, {.dtype = kInt64}); }
 
 }  // namespace

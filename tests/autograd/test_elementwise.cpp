@@ -24,8 +24,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 std::vector<double> vals(const Tensor& t) { return t.to(kFloat64).to_vector<double>(); }
 std::vector<int64_t> ivals(const Tensor& t) { return t.to_vector<int64_t>(); }
 std::vector<bool> bvals(const Tensor& t) { return t.to_vector<bool>(); }
-Tensor f64(std::initializer_list<double> v) { return tensor(v, {.dtype = kFloat64}); }
-Tensor i64(std::initializer_list<double> v) { return tensor(v, {.dtype = kInt64}); }
+Tensor f64(std::initializer_list<Number> v) { return tensor(v, {.dtype = kFloat64}); }
+Tensor i64(std::initializer_list<Number> v) { return tensor(v, {.dtype = kInt64}); }
 Tensor grid(const Shape& s, DType dtype = kFloat32) {
   return arange(static_cast<double>(s.numel()), {.dtype = dtype}).reshape(s);
 }

@@ -82,3 +82,10 @@ TEST_CASE("factory: in-place random init is reproducible") {
   CHECK(u.max().item() < 0.5);
   CHECK(u.min().item() >= -0.5);
 }
+
+TEST_CASE("factory: nested single-value rows are 2-D, and impossible sizes are errors") {
+  CHECK(tensor({{1}, {2}, {3}}).shape() == Shape{3, 1});
+  CHECK(tensor({1.5, 2}).shape() == Shape{2});
+  CHECK_THROWS_WITH_AS(zeros({int64_t{1} << 40, int64_t{1} << 30}), doctest::Contains("needs more bytes than fit in 64 bits"), Error);
+  CHECK_THROWS_WITH_AS(arange(0, 1e30, 1e-30), doctest::Contains("arange: start 0, end 1e+30 and step 1e-30 give"), Error);
+}

@@ -19,7 +19,7 @@ Tensor grid(int64_t rows, int64_t cols, DType dtype = kFloat32) {
 
 std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
 std::vector<int64_t> ivalues(const Tensor& t) { return t.to_vector<int64_t>(); }
-Tensor idx(std::initializer_list<double> v) { return tensor(v, {.dtype = kInt64}); }
+Tensor idx(std::initializer_list<Number> v) { return tensor(v, {.dtype = kInt64}); }
 Tensor idx2(std::initializer_list<std::initializer_list<double>> rows) { return tensor(rows, {.dtype = kInt64}); }
 
 }  // namespace

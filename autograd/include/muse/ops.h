@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <type_traits>
 #include <string_view>
 #include <vector>
 
@@ -27,7 +28,14 @@ Tensor arange(double start, double end, double step = 1, TensorOptions options =
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
 Tensor eye(int64_t n, std::optional<int64_t> m = {}, TensorOptions options = {});
 // From values: tensor({1, 2, 3}) is float32 of shape (3,); tensor({{1, 2}, {3, 4}}) is (2, 2).
-Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
+// (Number, unlike double, cannot be made from a braced list, so tensor({{1}, {2}}) is unambiguously 2-D.)
+struct Number {
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  Number(T v) : value(static_cast<double>(v)) {}
+  double value;
+};
+Tensor tensor(std::initializer_list<Number> values, TensorOptions options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options = {});
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, TensorOptions options = {});
