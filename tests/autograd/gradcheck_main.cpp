@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -18,14 +17,17 @@ namespace {
 
 std::set<std::string> recorded_op_names(const std::filesystem::path& dir) {
   std::set<std::string> names;
-  std::regex pattern(R"(record\(\s*"([A-Za-z0-9_]+)\")");
+  const std::string marker = "record(\"";
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     if (entry.path().extension() != ".cpp") continue;
     std::ifstream in(entry.path());
     std::stringstream text;
     text << in.rdbuf();
     std::string s = text.str();
-    for (std::sregex_iterator it(s.begin(), s.end(), pattern), end; it != end; ++it) names.insert((*it)[1]);
+    for (size_t at = s.find(marker); at != std::string::npos; at = s.find(marker, at + 1)) {
+      size_t begin = at + marker.size(), end = s.find('"', begin);
+      if (end != std::string::npos) names.insert(s.substr(begin, end - begin));
+    }
   }
   return names;
 }
