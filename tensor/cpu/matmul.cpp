@@ -8,10 +8,7 @@
 // (bench/ceiling.cpp builds Eigen with OpenMP, but on column-major matrices: its template instances
 // differ from these row-major maps, so the linker never swaps its threaded code in for ours.)
 #define EIGEN_DONT_PARALLELIZE
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-variable"  // inside Eigen 3.4's AVX bfloat16 code
 #include <Eigen/Core>
-#pragma GCC diagnostic pop
 #include <algorithm>
 
 #include "tensor/cpu/dispatch.h"
