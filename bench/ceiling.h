@@ -1,5 +1,5 @@
-// The machine's ceilings, measured in the same run as the kernels they judge: a plain two-thread memory
-// copy (for memory-bound kernels, in GB/s of bytes read + written) and plain Eigen GEMM on raw buffers
+// The machine's ceilings, measured in the same run as the kernels they judge: a plain two-thread
+// load/store copy loop (for memory-bound kernels, in GB/s of bytes read + written) and plain Eigen GEMM on raw buffers
 // with Eigen's own OpenMP threading (for matmul, in GFLOP/s). A kernel benchmark calls report() with the
 // work it did per iteration and the name of its ceiling; bench/main.cpp prints the ratios at the end.
 #pragma once
