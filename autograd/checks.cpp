@@ -60,8 +60,9 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
-Array contiguous_array(const Tensor& t) {
-  const Array& a = array(t);
+Array contiguous_array(const Tensor& t) { return contiguous_array(array(t)); }
+
+Array contiguous_array(const Array& a) {
   if (a.is_contiguous()) return a;
   Array out = Array::empty(a.shape, a.dtype, a.device());
   backend(a.device()).copy(a, out);

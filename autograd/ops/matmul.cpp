@@ -18,13 +18,6 @@ Shape batch_of(const Shape& s) {
   return b;
 }
 
-Array contiguous(const Array& x) {
-  if (x.is_contiguous()) return x;
-  Array c = Array::empty(x.shape, x.dtype, x.device());
-  backend(x.device()).copy(x, c);
-  return c;
-}
-
 // An operand as the kernel wants it: a contiguous (batch, rows, cols) array as stored, and whether the
 // product reads it transposed.
 struct Operand {
@@ -41,14 +34,14 @@ Operand operand(const Array& x, const Shape& batch, bool t) {
     Shape full = batch;
     full.push_back(r);
     full.push_back(c);
-    a = contiguous(x.expand(full));
+    a = contiguous_array(x.expand(full));
   }
   if (a.is_contiguous()) return {a.view({count, r, c}), t};
   Shape swap;  // the order that exchanges the last two dims
   for (int64_t i = 0; i < nd; ++i) swap.push_back(i < nd - 2 ? i : 2 * nd - 3 - i);
   Array stored = a.permute(swap);
   if (stored.is_contiguous()) return {stored.view({count, c, r}), !t};
-  return {contiguous(a).view({count, r, c}), t};
+  return {contiguous_array(a).view({count, r, c}), t};
 }
 
 // op(a) @ op(b) with broadcast batch dims: (..., M, K) x (..., K, N) -> (batch..., M, N).
@@ -78,7 +71,7 @@ Array grad_b(const Array& a, const Array& dy, const Shape& b_shape) {
   if (batch_of(b_shape).numel() == 1 && batch_of(a.shape).numel() > 1) {
     int64_t k = a.shape[a.ndim() - 1], n = dy.shape[dy.ndim() - 1];
     int64_t rows = batch_of(a.shape).numel() * a.shape[a.ndim() - 2];
-    Array g = product(contiguous(a).view({rows, k}), true, contiguous(dy).view({rows, n}), false);
+    Array g = product(contiguous_array(a).view({rows, k}), true, contiguous_array(dy).view({rows, n}), false);
     return g.view(b_shape);
   }
   return product(a, true, dy, false);
@@ -101,7 +94,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   // Y = A B;  dA = dY B^T,  dB = A^T dY, each computed only when that input needs it.
   auto backward = [a = save(a2), b = save(b2), need_a = a2.requires_grad(),
                    need_b = b2.requires_grad()](const Tensor& dy) -> Gradients {
-    Array g = contiguous(array(dy));
+    Array g = contiguous_array(dy);
     Tensor da = need_a ? wrap(product(g, false, array(b), true)) : Tensor();
     Tensor db = need_b ? wrap(grad_b(array(a), g, b.shape())) : Tensor();
     return {da, db};

@@ -19,6 +19,7 @@ Shape normalize_dims(const char* op, const Dims& dims, int64_t ndim);
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 // The contiguous array of t (t's own when already contiguous).
 Array contiguous_array(const Tensor& t);
+Array contiguous_array(const Array& a);
 // A 0-dim tensor holding value, of like's dtype and device.
 Tensor scalar_like(double value, const Tensor& like);
 // The backend that runs an op on t.
