@@ -4,8 +4,8 @@
 #pragma once
 
 #include <optional>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "muse/tensor.h"
