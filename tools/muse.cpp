@@ -1,0 +1,88 @@
+// The `muse` command: train the reference models, sample from and evaluate their checkpoints, and
+// show what a checkpoint holds. Every subcommand has --help. A wrong option or value prints one line
+// and exits with status 2; an error while running (a missing data set, a corrupt checkpoint) prints
+// the muse::Error and exits with status 1.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "muse/error.h"
+#include "train.h"
+
+using muse::tools::TrainConfig;
+
+namespace {
+
+muse::Device parse_device(const std::string& s) { return s == "cuda" ? muse::kCUDA : muse::kCPU; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"muse: train and sample the reference generative models", "muse"};
+  app.require_subcommand(1);
+  const std::vector<std::string> models = {"gan", "vae"};
+  const std::vector<std::string> devices = {"cpu", "cuda"};
+
+  TrainConfig tc;
+  std::string device = "cpu";
+  CLI::App* train = app.add_subcommand("train", "train a model on Fashion-MNIST");
+  train->add_option("model", tc.model, "gan or vae")->required()->check(CLI::IsMember(models));
+  train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 20, vae 10)")->check(CLI::PositiveNumber);
+  train->add_option("--batch", tc.batch, "batch size (default: gan 64, vae 128)")->check(CLI::PositiveNumber);
+  train->add_option("--lr", tc.lr, "Adam learning rate (default: gan 2e-4, vae 1e-3)")->check(CLI::PositiveNumber);
+  train->add_option("--seed", tc.seed, "seed of every random number (default 0)");
+  train->add_option("--out", tc.out, "run directory (default runs/MODEL)");
+  train->add_option("--resume", tc.resume, "continue from this checkpoint")->check(CLI::ExistingFile);
+  train->add_option("--data", tc.data_dir, "Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)");
+  train->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
+  train->add_option("--log-every", tc.log_every, "steps between lines of metrics.jsonl (default 50)")
+      ->check(CLI::PositiveNumber);
+  train->add_option("--limit", tc.limit, "train on the first N images only (default: all 60000)")
+      ->check(CLI::PositiveNumber);
+  train->add_option("--stop-after", tc.stop_after, "act as if Ctrl-C came after N steps (for tests)")
+      ->check(CLI::PositiveNumber);
+
+  std::string model, checkpoint, out_png, data_dir;
+  int64_t n = 64;
+  uint64_t seed = 0;
+  CLI::App* sample = app.add_subcommand("sample", "write a PNG grid of samples from a checkpoint");
+  sample->add_option("model", model, "gan or vae")->required()->check(CLI::IsMember(models));
+  sample->add_option("--checkpoint", checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
+  sample->add_option("--n", n, "number of samples (default 64)")->check(CLI::Range(1, 1024));
+  sample->add_option("--seed", seed, "seed of the latent draws (default 0)");
+  sample->add_option("--out", out_png, "PNG file to write")->required();
+  sample->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
+
+  CLI::App* eval = app.add_subcommand("eval", "the test-set loss of a checkpoint");
+  eval->add_option("model", model, "vae")->required()->check(CLI::IsMember(std::vector<std::string>{"vae"}));
+  eval->add_option("--checkpoint", checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
+  eval->add_option("--seed", seed, "seed of the posterior draws (default 0)");
+  eval->add_option("--data", data_dir, "Fashion-MNIST directory");
+  eval->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
+
+  CLI::App* info = app.add_subcommand("info", "list a checkpoint's tensors, shapes and metadata");
+  info->add_option("checkpoint", checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "muse: %s (see muse --help)\n", e.what());
+    return 2;
+  }
+
+  try {
+    if (*train) {
+      tc.device = parse_device(device);
+      return muse::tools::train(tc);
+    }
+    if (*sample) return muse::tools::sample(model, checkpoint, n, seed, out_png, parse_device(device));
+    if (*eval) return muse::tools::eval(model, checkpoint, seed, data_dir, parse_device(device));
+    return muse::tools::info(checkpoint);
+  } catch (const muse::Error& e) {
+    std::fprintf(stderr, "muse: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,35 @@
+// `muse train`, `muse sample`, `muse eval` and `muse info`: the training loop with its progress bar,
+// metrics, sample grids and checkpoints, and the commands that read the checkpoints back.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "muse/device.h"
+
+namespace muse::tools {
+
+struct TrainConfig {
+  std::string model;          // "gan" or "vae"
+  int64_t epochs = 0;         // 0: the model's default
+  int64_t batch = 0;          // 0: the model's default
+  double lr = 0;              // 0: the model's default
+  uint64_t seed = 0;
+  std::string out;            // run directory; "" = runs/<model>
+  std::string resume;         // checkpoint to continue from
+  std::string data_dir;       // "" = /usr/share/datasets/fashion-mnist
+  Device device = kCPU;
+  int64_t log_every = 50;     // steps between metrics.jsonl lines
+  int64_t limit = 0;          // use only the first `limit` training images (0 = all); for quick runs
+  int64_t stop_after = 0;     // raise SIGINT after this many steps (tests of the Ctrl-C path)
+};
+
+// Returns the process exit status.
+int train(const TrainConfig& config);
+int sample(const std::string& model, const std::string& checkpoint, int64_t n, uint64_t seed,
+           const std::string& out_png, Device device);
+int eval(const std::string& model, const std::string& checkpoint, uint64_t seed, const std::string& data_dir,
+         Device device);
+int info(const std::string& checkpoint);
+
+}  // namespace muse::tools
