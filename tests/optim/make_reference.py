@@ -112,7 +112,7 @@ emit("kThreeStages", lr_sequence(lambda o: S.SequentialLR(
 # ---- clip_grad_norm_ ----
 
 G = [[0.5, -1.0, 2.0], [[0.25, -3.0], [1.5, 0.0]], [-0.75, 1.25, 0.1, -2.5]]
-emit("kClipGrads", [v for g in G for v in torch.tensor(g).flatten().tolist()])
+emit("kClipGrads", [v for g in G for v in torch.tensor(g, dtype=torch.float64).flatten().tolist()])
 for name, max_norm, norm_type in [("L2", 1.0, 2.0), ("L2Loose", 100.0, 2.0), ("Inf", 0.5, math.inf),
                                   ("L1", 2.0, 1.0)]:
     for dtype, suffix in [(torch.float32, "32"), (torch.float64, "64")]:
