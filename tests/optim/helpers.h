@@ -8,10 +8,14 @@
 #include "muse/muse.h"
 #include "reference_values.h"
 
+// expr throws a muse::Error whose message contains `message`.
+#define CHECK_ERROR(expr, message) CHECK_THROWS_WITH_AS(expr, doctest::Contains(message), muse::Error)
+
 namespace optim_test {
 
 // sum(c * p^2 / 2 + d * p), whose gradient is c * p + d.
-inline muse::Tensor quadratic(const muse::Tensor& p, const std::vector<double>& c, const std::vector<double>& d) {
+inline muse::Tensor quadratic(const muse::Tensor& p, const std::vector<double>& c,
+                              const std::vector<double>& d) {
   muse::TensorOptions o{.dtype = p.dtype()};
   muse::Shape s{int64_t(c.size())};
   return (muse::from_vector(c, s, o) * p * p / 2 + muse::from_vector(d, s, o) * p).sum();
