@@ -125,7 +125,7 @@ std::function<void()> Adam::load_state(StateReader& reader) {
   std::vector<State> state(num_params());
   size_t i = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
-    const std::string prefix = str("param_groups.", g, ".");
+    const std::string prefix = group_prefix(g);
     AdamOptions& o = options[g];
     Tensor betas = reader.tensor(prefix + "betas", {2}, kFloat64, kCPU);
     o.beta1 = betas[0].item();
@@ -135,7 +135,7 @@ std::function<void()> Adam::load_state(StateReader& reader) {
     o.amsgrad = reader.flag(prefix + "amsgrad");
     check_options(o, str(name_, ".load_state_dict"), str(" in '", prefix, "*'"));
     for (const Tensor& p : groups_[g].params) {
-      const std::string key = str("state.", i, ".");
+      const std::string key = state_prefix(i);
       State& s = state[i++];
       if (!reader.has(key + "step")) continue;
       s.step = reader.count(key + "step");

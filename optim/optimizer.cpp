@@ -55,13 +55,11 @@ Tensor param_indices(size_t first, size_t n) {
   return arange(double(first), double(first + n), 1, {.dtype = kInt64});
 }
 
-std::string group_prefix(size_t g) { return str("param_groups.", g, "."); }
-
 }  // namespace
 
 StateDict Optimizer::state_dict() const {
   StateDict out;
-  for (size_t i = 0; i < num_params(); ++i) save_param_state(i, str("state.", i, "."), out);
+  for (size_t i = 0; i < num_params(); ++i) save_param_state(i, state_prefix(i), out);
   for (size_t g = 0; g < groups_.size(); ++g) {
     const std::string prefix = group_prefix(g);
     out.emplace_back(prefix + "params", param_indices(first_param(g), groups_[g].params.size()));

@@ -80,7 +80,7 @@ std::function<void()> SGD::load_state(StateReader& reader) {
   std::vector<Tensor> buffers(num_params());
   size_t i = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
-    const std::string prefix = str("param_groups.", g, ".");
+    const std::string prefix = group_prefix(g);
     SGDOptions& o = options[g];
     o.momentum = reader.number(prefix + "momentum");
     o.dampening = reader.number(prefix + "dampening");
@@ -88,7 +88,7 @@ std::function<void()> SGD::load_state(StateReader& reader) {
     o.nesterov = reader.flag(prefix + "nesterov");
     check_options(o, "SGD.load_state_dict", str(" in '", prefix, "*'"));
     for (const Tensor& p : groups_[g].params) {
-      const std::string key = str("state.", i, ".momentum_buffer");
+      const std::string key = state_prefix(i) + "momentum_buffer";
       if (reader.has(key)) buffers[i] = reader.tensor(key, p.shape(), p.dtype(), p.device());
       ++i;
     }

@@ -10,6 +10,10 @@
 
 namespace muse::optim {
 
+// The key prefixes "state.<i>." (parameter i's state) and "param_groups.<g>." (group g's options).
+inline std::string state_prefix(size_t i) { return str("state.", i, "."); }
+inline std::string group_prefix(size_t g) { return str("param_groups.", g, "."); }
+
 // 0-dim tensors for hyperparameters: float64 numbers, bool flags.
 Tensor number_tensor(double value);
 Tensor flag_tensor(bool value);

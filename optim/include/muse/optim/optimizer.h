@@ -21,7 +21,8 @@ using StateDict = std::vector<std::pair<std::string, Tensor>>;
 
 // A group of parameters and the hyperparameters every optimizer has. The optimizer-specific ones
 // (betas, momentum, ...) are kept by the optimizer (e.g. Adam::options(g)). Change lr freely; the
-// list of parameters is fixed once the optimizer is made.
+// list of parameters is fixed once the optimizer is made. (Here and in SGDGroup / AdamGroup every
+// member has an initializer, so designated initializers may leave any out without a warning.)
 struct ParamGroup {
   std::vector<Tensor> params = {};
   double lr = 0;
