@@ -6,8 +6,9 @@
 //   amsgrad: v_max <- max(v_max, v), used for v below
 //   p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 // The update is one fused kernel per parameter (Backend::adam), one pass over memory.
-// State per parameter (state_dict): "step" (0-dim float32, as PyTorch), "exp_avg" m, "exp_avg_sq" v
-// and, with amsgrad, "max_exp_avg_sq" v_max. References: Kingma & Ba 2015; Loshchilov & Hutter 2019.
+// state_dict keys: per parameter "step" (0-dim float32, as PyTorch), "exp_avg" m, "exp_avg_sq" v and,
+// with amsgrad, "max_exp_avg_sq" v_max; per group "betas" (float64, (2,)), "eps", "weight_decay" and
+// "amsgrad" (bool). References: Kingma & Ba 2015; Loshchilov & Hutter 2019.
 #pragma once
 
 #include <optional>

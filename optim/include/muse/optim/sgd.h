@@ -5,7 +5,8 @@
 //   b <- momentum * b + (1 - dampening) * g  (t > 1)
 //   g <- nesterov ? g + momentum * b : b     (when momentum != 0)
 //   p <- p - lr * g
-// State per parameter (state_dict): "momentum_buffer" b, once momentum has been used.
+// state_dict keys: per parameter "momentum_buffer" b (once momentum has been used); per group
+// "momentum", "dampening", "weight_decay" (float64) and "nesterov" (bool).
 #pragma once
 
 #include <optional>
