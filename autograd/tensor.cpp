@@ -59,6 +59,17 @@ Tensor Tensor::detach() const {
   return wrap(impl_->data);
 }
 
+Tensor& Tensor::set_data(const Tensor& data) {
+  TensorImpl& self = get(impl_, "set_data");
+  check_defined("set_data", data);
+  check(self.grad_fn == nullptr, "set_data: only a leaf tensor's data can be replaced, got the output of ",
+        self.grad_fn ? self.grad_fn->name : "", " (shape ", shape(), ")");
+  check(!self.requires_grad || is_floating(data.dtype()), "set_data: a tensor that requires grad needs ",
+        "floating-point data, got ", data.dtype());
+  self.data = array(data);
+  return *this;
+}
+
 double Tensor::item() const {
   check_defined("item", *this);
   check(numel() == 1, "item: a tensor with ", numel(), " elements (shape ", shape(),

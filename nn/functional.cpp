@@ -1,4 +1,5 @@
-// Losses composed from autograd ops; see muse/nn/functional.h for each formula.
+// torch.nn.functional: activations and layers (thin names for autograd ops), dropout, and the losses
+// composed from autograd ops; see muse/nn/functional.h for each formula.
 #include "muse/nn/functional.h"
 
 #include "muse/ops.h"
@@ -52,6 +53,33 @@ Tensor clamped_log(const Tensor& p) {
 
 }  // namespace
 
+Tensor relu(const Tensor& x) { return muse::relu(x); }
+Tensor leaky_relu(const Tensor& x, double negative_slope) { return muse::leaky_relu(x, negative_slope); }
+Tensor gelu(const Tensor& x, std::string_view approximate) { return muse::gelu(x, approximate); }
+Tensor tanh(const Tensor& x) { return muse::tanh(x); }
+Tensor sigmoid(const Tensor& x) { return muse::sigmoid(x); }
+Tensor softmax(const Tensor& x, int64_t dim) { return muse::softmax(x, dim); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return muse::log_softmax(x, dim); }
+
+// y = x * m with m_i = Bernoulli(1 - p) / (1 - p), so E[y] = x;  dy/dx = m.
+Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
+  check(p >= 0 && p <= 1, "dropout: p must be a probability in [0, 1], got ", p);
+  if (!training || p == 0) return x;
+  check(x.defined() && x.is_floating_point(), "dropout: input must be float32 or float64, got ",
+        x.defined() ? dtype_name(x.dtype()) : "an undefined tensor");
+  if (p == 1) return x * 0.0;
+  Tensor mask = bernoulli(x.shape(), 1 - p, {.dtype = x.dtype(), .device = x.device()}, gen);
+  mask.mul_(1 / (1 - p));
+  return x * mask;
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) { return muse::linear(x, weight, bias); }
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps) {
+  return muse::batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps);
+}
+
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_pair("mse_loss", "input", input, "target", target);
   Tensor diff = input - target;
@@ -76,7 +104,7 @@ Tensor binary_cross_entropy(const Tensor& probabilities, const Tensor& target, R
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction,
                                         std::optional<Tensor> pos_weight) {
   check_pair("binary_cross_entropy_with_logits", "input", input, "target", target);
-  Tensor m = relu(-input);
+  Tensor m = muse::relu(-input);
   Tensor softplus_neg = m + log(exp(-m) + exp(-input - m));
   Tensor log_weight;  // 1 + (p - 1) t
   if (pos_weight) {
@@ -105,7 +133,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   check_classification("cross_entropy", "logits", logits, target, ignore_index);
   check(label_smoothing >= 0 && label_smoothing <= 1, "cross_entropy: label_smoothing must be in [0, 1], got ",
         label_smoothing);
-  Tensor log_probs = log_softmax(logits, 1);  // (N, C)
+  Tensor log_probs = muse::log_softmax(logits, 1);  // (N, C)
   if (label_smoothing == 0) return nll_loss(log_probs, target, reduction, ignore_index);
   Tensor keep = target != static_cast<double>(ignore_index);
   Tensor nll = nll_loss(log_probs, target, Reduction::None, ignore_index);                // (N,)

@@ -68,6 +68,10 @@ class CpuBackend final : public Backend {
   void randint(const Array& o, Generator& g, int64_t lo, int64_t hi) override {
     cpu::randint(o, g, lo, hi);
   }
+  void adam(const Array& p, const Array& g, const Array& m, const Array& v, const Array& vmax,
+            const AdamParams& a) override {
+    cpu::adam(p, g, m, v, vmax, a);
+  }
 };
 
 Backend* g_backends[2] = {nullptr, nullptr};

@@ -47,4 +47,8 @@ void normal(const Array& out, Generator& gen, double mean, double std);
 void bernoulli(const Array& out, Generator& gen, double p);
 void randint(const Array& out, Generator& gen, int64_t low, int64_t high);
 
+// optim.cpp
+void adam(const Array& param, const Array& grad, const Array& exp_avg, const Array& exp_avg_sq,
+          const Array& max_exp_avg_sq, const AdamParams& p);
+
 }  // namespace muse::cpu

@@ -159,6 +159,18 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 
+// ---- fused layers (autograd/ops/linear.cpp, autograd/ops/batch_norm.cpp) ----
+// torch.nn.functional.linear: y = x W^T + b for x (..., in), weight (out, in) and bias (out,) or undefined
+// (no bias); y is (..., out). One GEMM that reads W transposed in place.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+// torch.nn.functional.batch_norm of x (N, C, ...) per channel c (dim 1), statistics over every other dim:
+//   y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c
+// training: mean and biased var of the batch; running_mean / running_var, when defined, are updated in
+// place to (1 - momentum) r + momentum s (with the unbiased batch variance). Otherwise the running
+// statistics are used. weight, bias and (in training) the running statistics may be undefined.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum = 0.1, double eps = 1e-5);
+
 // ---- joining, splitting and indexing (autograd/ops/index.cpp) ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);

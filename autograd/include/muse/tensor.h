@@ -64,6 +64,10 @@ class Tensor {
   std::string grad_fn_name() const;  // the op that made this tensor, or "" for a leaf
   void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
   Tensor detach() const;  // same data, no graph
+  // Makes this leaf hold `data`'s array (shape and dtype may change), keeping its identity, its
+  // requires_grad and its .grad, as torch's set_data: how Module::to(dtype) converts parameters that
+  // layers and optimizers already hold.
+  Tensor& set_data(const Tensor& data);
 
   // Values. item() needs exactly one element; to_vector() copies out in row-major order.
   double item() const;

@@ -39,6 +39,9 @@ enum class BinaryOp : uint8_t {
 
 enum class ReduceOp : uint8_t { Sum, Mean, Max, Min };
 
+// Hyperparameters of one fused Adam / AdamW step (see tensor/optim_math.h for the update).
+struct AdamParams { double lr, beta1, beta2, eps, weight_decay; double bias_correction1 /* 1 - beta1^t */, bias_correction2 /* 1 - beta2^t */; bool decoupled /* AdamW */; bool amsgrad; };
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -105,6 +108,11 @@ class Backend {
   virtual void normal(const Array& out, Generator& gen, double mean, double std) = 0;
   virtual void bernoulli(const Array& out, Generator& gen, double p) = 0;
   virtual void randint(const Array& out, Generator& gen, int64_t low, int64_t high) = 0;
+
+  // One Adam / AdamW step in place, in a single pass over memory: param, exp_avg, exp_avg_sq (and
+  // max_exp_avg_sq when p.amsgrad) are updated from grad by adam_element (tensor/optim_math.h).
+  // All arrays have param's shape, dtype and device.
+  virtual void adam(const Array& param, const Array& grad, const Array& exp_avg, const Array& exp_avg_sq, const Array& max_exp_avg_sq /* empty Array unless amsgrad */, const AdamParams& p) = 0;
 };
 
 // The backend of a device. Throws muse::Error when that device has no backend in this build.

@@ -1,16 +1,37 @@
-// Loss functions with PyTorch's names and semantics (torch.nn.functional), composed from autograd ops,
-// so each one differentiates itself. Shapes: input and target match elementwise, except nll_loss and
-// cross_entropy, which take (N, C) scores and an int64 (N,) class index per row.
-// Reference: https://pytorch.org/docs/stable/nn.functional.html#loss-functions
+// torch.nn.functional: the layers' computations as functions, and the losses.
+// Activations, linear and batch_norm are the autograd ops of muse/ops.h under their PyTorch names;
+// dropout and the losses are composed from autograd ops, so each one differentiates itself.
+// Loss shapes: input and target match elementwise, except nll_loss and cross_entropy, which take (N, C)
+// scores and an int64 (N,) class index per row.
+// Reference: https://pytorch.org/docs/stable/nn.functional.html
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "muse/tensor.h"
 
 namespace muse::nn::functional {
 
+// ---- activations and layers ----
+Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor gelu(const Tensor& x, std::string_view approximate = "none");  // "none" (erf) or "tanh"
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+// Inverted dropout: while training, each element is zeroed with probability p and the others are
+// scaled by 1 / (1 - p), with masks drawn from gen; otherwise (or when p = 0) x itself.
+Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator());
+// y = x W^T + b: x (..., in), weight (out, in), bias (out,) or undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+// Per-channel normalisation of x (N, C, ...); see muse::batch_norm in muse/ops.h.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight = {},
+                  const Tensor& bias = {}, bool training = false, double momentum = 0.1, double eps = 1e-5);
+
+// ---- losses ----
 // reduction='none' | 'mean' | 'sum': keep the per-element losses, average them, or add them up.
 enum class Reduction { None, Mean, Sum };
 
