@@ -3,7 +3,7 @@
 #   make demo   runs the main job
 #   make test   runs every test
 BUILD ?= build
-PACKAGES := g++ pkg-config cmake meson ninja-build libeigen3-dev doctest-dev libbenchmark-dev zlib1g-dev \
+PACKAGES := g++ pkg-config cmake meson ninja-build libeigen3-dev doctest-dev libbenchmark-dev zlib1g-dev libcli11-dev \
             nlohmann-json3-dev libstb-dev dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export PATH := /usr/local/cuda/bin:$(PATH)

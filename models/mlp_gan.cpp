@@ -1,5 +1,6 @@
 #include "muse/models/mlp_gan.h"
 
+#include "muse/muse.h"
 #include "muse/nn/functional.h"
 
 namespace muse::models {

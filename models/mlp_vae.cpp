@@ -1,5 +1,6 @@
 #include "muse/models/mlp_vae.h"
 
+#include "muse/muse.h"
 #include "muse/nn/functional.h"
 
 namespace muse::models {

@@ -4,7 +4,7 @@
 #include "job.h"
 #include "muse/models/mlp_gan.h"
 #include "muse/models/mlp_vae.h"
-#include "muse/ops.h"
+#include "muse/muse.h"
 #include "muse/optim/adam.h"
 
 namespace muse::tools {

@@ -14,6 +14,19 @@ namespace {
 
 muse::Device parse_device(const std::string& s) { return s == "cuda" ? muse::kCUDA : muse::kCPU; }
 
+// CLI11's own PositiveNumber prints the whole range of a double in its message.
+const CLI::Validator kPositive(
+    [](std::string& s) -> std::string {
+      try {
+        size_t used = 0;
+        double v = std::stod(s, &used);
+        if (used == s.size() && v > 0) return {};
+      } catch (const std::exception&) {
+      }
+      return "must be a positive number, got '" + s + "'";
+    },
+    "POSITIVE");
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -26,20 +39,20 @@ int main(int argc, char** argv) {
   std::string device = "cpu";
   CLI::App* train = app.add_subcommand("train", "train a model on Fashion-MNIST");
   train->add_option("model", tc.model, "gan or vae")->required()->check(CLI::IsMember(models));
-  train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 20, vae 10)")->check(CLI::PositiveNumber);
-  train->add_option("--batch", tc.batch, "batch size (default: gan 64, vae 128)")->check(CLI::PositiveNumber);
-  train->add_option("--lr", tc.lr, "Adam learning rate (default: gan 2e-4, vae 1e-3)")->check(CLI::PositiveNumber);
+  train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 20, vae 10)")->check(kPositive);
+  train->add_option("--batch", tc.batch, "batch size (default: gan 64, vae 128)")->check(kPositive);
+  train->add_option("--lr", tc.lr, "Adam learning rate (default: gan 2e-4, vae 1e-3)")->check(kPositive);
   train->add_option("--seed", tc.seed, "seed of every random number (default 0)");
   train->add_option("--out", tc.out, "run directory (default runs/MODEL)");
   train->add_option("--resume", tc.resume, "continue from this checkpoint")->check(CLI::ExistingFile);
   train->add_option("--data", tc.data_dir, "Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)");
   train->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
   train->add_option("--log-every", tc.log_every, "steps between lines of metrics.jsonl (default 50)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   train->add_option("--limit", tc.limit, "train on the first N images only (default: all 60000)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   train->add_option("--stop-after", tc.stop_after, "act as if Ctrl-C came after N steps (for tests)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
 
   std::string model, checkpoint, out_png, data_dir;
   int64_t n = 64;
@@ -82,7 +95,7 @@ int main(int argc, char** argv) {
     if (*eval) return muse::tools::eval(model, checkpoint, seed, data_dir, parse_device(device));
     return muse::tools::info(checkpoint);
   } catch (const muse::Error& e) {
-    std::fprintf(stderr, "muse: error: %s\n", e.what());
+    std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
 }

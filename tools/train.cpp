@@ -13,7 +13,7 @@
 #include "muse/data/fashion_mnist.h"
 #include "muse/io/image.h"
 #include "muse/io/safetensors.h"
-#include "muse/ops.h"
+#include "muse/muse.h"
 #include "progress.h"
 #include "stop.h"
 

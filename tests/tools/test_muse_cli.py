@@ -1,0 +1,157 @@
+"""End-to-end tests of the `muse` command: options and exit statuses, checkpoints, sampling, evaluation,
+Ctrl-C, and bit-identical resumption.
+
+    python3 tests/tools/test_muse_cli.py BUILD/tools/muse
+Prints doctest's summary line ("test cases: N | N passed | N failed") for .ci/run to count.
+"""
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+MUSE = sys.argv[1]
+TMP = tempfile.mkdtemp(prefix="muse_cli_")
+cases = []
+
+
+def case(fn):
+    cases.append(fn)
+    return fn
+
+
+def muse(*args, **kw):
+    return subprocess.run([MUSE, *map(str, args)], capture_output=True, text=True, timeout=300, **kw)
+
+
+def losses(path):
+    """metrics.jsonl without the wall-clock column."""
+    rows = [json.loads(line) for line in open(path)]
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+
+@case
+def help_everywhere():
+    for args in [["--help"], ["train", "--help"], ["sample", "--help"], ["eval", "--help"], ["info", "--help"]]:
+        r = muse(*args)
+        assert r.returncode == 0 and "Usage" in r.stdout, (args, r.returncode, r.stderr)
+
+
+@case
+def wrong_options_exit_2_with_one_line():
+    for args in [["train", "foo"], ["train", "gan", "--epochs", "x"], ["train", "gan", "--lr", "-1"],
+                 ["train", "gan", "--bogus"], ["sample", "gan"], [], ["info", f"{TMP}/missing.safetensors"]]:
+        r = muse(*args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def train(model, out, *extra):
+    return muse("train", model, "--limit", 1280, "--epochs", 2, "--log-every", 1, "--out", out, *extra)
+
+
+@case
+def resume_is_bit_identical():
+    for model, stop in [("gan", 27), ("vae", 4)]:
+        whole, parts = f"{TMP}/{model}_whole", f"{TMP}/{model}_parts"
+        assert train(model, whole).returncode == 0
+        r = train(model, parts, "--stop-after", stop)
+        assert r.returncode == 0 and "stopped at step" in r.stderr, r.stderr
+        assert len(losses(f"{parts}/metrics.jsonl")) == stop
+        r = muse("train", model, "--epochs", 2, "--log-every", 1, "--out", parts,
+                 "--resume", f"{parts}/checkpoint.safetensors")
+        assert r.returncode == 0, r.stderr
+        a, b = losses(f"{whole}/metrics.jsonl"), losses(f"{parts}/metrics.jsonl")
+        assert len(a) == len(b) == (1280 // (64 if model == "gan" else 128)) * 2, (len(a), len(b))
+        assert a == b, f"{model}: resumed run differs from the uninterrupted one"
+
+
+@case
+def run_directory_contents():
+    out = f"{TMP}/gan_whole"
+    for name in ["samples_epoch001.png", "samples_epoch002.png", "checkpoint.safetensors", "metrics.jsonl"]:
+        assert os.path.exists(f"{out}/{name}"), name
+    row = json.loads(open(f"{out}/metrics.jsonl").readline())
+    assert set(row) == {"step", "epoch", "loss_d", "loss_g", "d_real", "d_fake", "seconds"}, row
+
+
+@case
+def info_lists_tensors_and_metadata():
+    r = muse("info", f"{TMP}/gan_whole/checkpoint.safetensors")
+    assert r.returncode == 0, r.stderr
+    for text in ["G.0.weight", "float32", "(256, 100)", "opt_d.state.0.exp_avg", "rng_offset", "model"]:
+        assert text in r.stdout, text
+
+
+@case
+def sample_writes_png():
+    png = f"{TMP}/grid.png"
+    r = muse("sample", "gan", "--checkpoint", f"{TMP}/gan_whole/checkpoint.safetensors", "--n", 16, "--out", png)
+    assert r.returncode == 0, r.stderr
+    data = open(png, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    # 16 images in rows of 8: 2 rows of 28-pixel tiles with 2 pixels of padding around each.
+    assert (width, height) == (8 * 30 + 2, 2 * 30 + 2), (width, height)
+
+
+@case
+def eval_vae_prints_test_loss():
+    r = muse("eval", "vae", "--checkpoint", f"{TMP}/vae_whole/checkpoint.safetensors")
+    assert r.returncode == 0, r.stderr
+    value = float(r.stdout.split("test loss:")[1].split()[0])
+    assert 100 < value < 600, value  # nats per image after 20 steps: well below 543 = 784 log 2
+
+
+@case
+def bad_checkpoints_are_errors():
+    good = open(f"{TMP}/gan_whole/checkpoint.safetensors", "rb").read()
+    cut = f"{TMP}/cut.safetensors"
+    open(cut, "wb").write(good[: len(good) // 2])
+    for args, words in [(["sample", "gan", "--checkpoint", cut, "--out", f"{TMP}/x.png"], [cut]),
+                        (["sample", "vae", "--checkpoint", f"{TMP}/gan_whole/checkpoint.safetensors",
+                          "--out", f"{TMP}/x.png"], ["holds model 'gan'"])]:
+        r = muse(*args)
+        assert r.returncode == 1, (args, r.returncode, r.stderr)
+        for w in words:
+            assert w in r.stderr, (w, r.stderr)
+
+
+@case
+def missing_dataset_names_the_package():
+    r = muse("train", "vae", "--data", f"{TMP}/no_such_dir", "--out", f"{TMP}/nodata")
+    assert r.returncode == 1
+    assert "apt-get install dataset-fashion-mnist" in r.stderr, r.stderr
+
+
+@case
+def sigint_saves_a_checkpoint_and_exits_0():
+    out = f"{TMP}/sigint"
+    p = subprocess.Popen([MUSE, "train", "vae", "--epochs", "50", "--log-every", "1", "--out", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (os.path.exists(f"{out}/metrics.jsonl")
+                                          and os.path.getsize(f"{out}/metrics.jsonl") > 0):
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0, (p.returncode, err)
+    assert "stopped at step" in err, err
+    r = muse("info", f"{out}/checkpoint.safetensors")
+    step = int(r.stdout.split("step")[1].split()[0])
+    assert step == len(losses(f"{out}/metrics.jsonl")) and step > 0
+
+
+passed = 0
+for fn in cases:
+    try:
+        fn()
+        passed += 1
+        print(f"ok    {fn.__name__}")
+    except Exception as e:  # report every case, then the summary
+        print(f"FAIL  {fn.__name__}: {e!r}")
+print(f"test cases: {len(cases)} | {passed} passed | {len(cases) - passed} failed")
+sys.exit(0 if passed == len(cases) else 1)
