@@ -86,7 +86,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   update_running(running_mean, mu, momentum);
   update_running(running_var, batch_var * (n / (n - 1)), momentum);
 
-  auto backward = [xhat, invstd, w, dims, n, channels = x.size(1), need_x = x.requires_grad()](const Tensor& dy) {
+  // xhat is saved detached: without affine parameters it is the output itself.
+  auto backward = [xhat = save(xhat), invstd, w, dims, n, channels = x.size(1),
+                   need_x = x.requires_grad()](const Tensor& dy) {
     Tensor sum_dy = sum(dy, dims, true), sum_dy_xhat = sum(dy * xhat, dims, true);  // (1, C, 1, ...)
     Tensor dx;
     if (need_x) {

@@ -133,3 +133,16 @@ TEST_CASE("BatchNorm1d: errors name the layer and the shapes") {
   CHECK_THROWS_WITH_AS(F::batch_norm(zeros({2, 3}), {}, {}, {}, {}, false),
                        "batch_norm: running_mean and running_var are needed when not training", Error);
 }
+
+TEST_CASE("batch_norm: the recorded graph holds no reference cycle (the output is freed with its last handle)") {
+  std::weak_ptr<TensorImpl> plain, affine;
+  {
+    Tensor x = randn({4, 3}, {.requires_grad = true});
+    Tensor y = F::batch_norm(x, {}, {}, {}, {}, true);  // without affine parameters y is xhat itself
+    Tensor z = F::batch_norm(x, {}, {}, ones({3}), zeros({3}), true);
+    plain = y.impl();
+    affine = z.impl();
+  }
+  CHECK(plain.expired());
+  CHECK(affine.expired());
+}
