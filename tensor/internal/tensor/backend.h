@@ -105,10 +105,19 @@ class Backend {
   virtual void normal(const Array& out, Generator& gen, double mean, double std) = 0;
   virtual void bernoulli(const Array& out, Generator& gen, double p) = 0;
   virtual void randint(const Array& out, Generator& gen, int64_t low, int64_t high) = 0;
+
+  // Raw bytes between host memory and a contiguous array of this device: dst.numel() elements of
+  // dst's dtype from src, or src.numel() elements of src's dtype into dst. The CPU's are memcpy.
+  virtual void copy_from_host(const void* src, const Array& dst);
+  virtual void copy_to_host(const Array& src, void* dst);
 };
 
 // The backend of a device. Throws muse::Error when that device has no backend in this build.
 Backend& backend(Device device);
 void register_backend(Device device, Backend* backend);
+
+// dst = src for arrays on any devices, of any strides, converting dtype (shapes equal). On one device
+// it is that backend's copy; between devices it goes through a contiguous buffer on the host.
+void copy_across_devices(const Array& src, const Array& dst);
 
 }  // namespace muse
