@@ -91,6 +91,29 @@ __device__ __forceinline__ A shfl_down(A v, int delta) {
   return u.a;
 }
 
+// v from lane (this lane ^ mask).
+template <class A>
+__device__ __forceinline__ A shfl_xor(A v, int mask) {
+  constexpr int kWords = (sizeof(A) + 3) / 4;
+  union {
+    A a;
+    int w[kWords];
+  } u;
+  u.a = v;
+#pragma unroll
+  for (int j = 0; j < kWords; ++j) u.w[j] = __shfl_xor_sync(0xffffffffu, u.w[j], mask);
+  return u.a;
+}
+
+// The fold of v over the 32 lanes of a warp, in every lane (a butterfly: lanes i and i ^ d combine the
+// same pair, so with a commutative fold every lane ends with the same bits).
+template <class Fold, class A>
+__device__ __forceinline__ A warp_all(Fold fold, A v) {
+#pragma unroll
+  for (int d = kWarp / 2; d > 0; d /= 2) v = fold(v, shfl_xor(v, d));
+  return v;
+}
+
 // The fold of v over the 32 lanes of a warp; lane 0 holds the result.
 template <class Fold, class A>
 __device__ __forceinline__ A warp_fold(Fold fold, A v) {
@@ -113,6 +136,28 @@ __device__ A block_fold(Fold fold, A identity, A v) {
   if (warp == 0) v = warp_fold(fold, lane < warps ? partial[lane] : identity);
   __syncthreads();
   return v;
+}
+
+// The fold of v over the block, in every thread.
+template <class Fold, class A>
+__device__ A block_all(Fold fold, A identity, A v) {
+  __shared__ alignas(16) unsigned char raw[sizeof(A)];
+  A* result = reinterpret_cast<A*>(raw);
+  v = block_fold(fold, identity, v);
+  if (threadIdx.x == 0 && threadIdx.y == 0) *result = v;
+  __syncthreads();
+  v = *result;
+  __syncthreads();
+  return v;
+}
+
+// The fold over a group of kGroup threads that is either one warp or the whole block.
+template <int kGroup, class Fold, class A>
+__device__ __forceinline__ A group_all(Fold fold, A identity, A v) {
+  if constexpr (kGroup == kWarp)
+    return warp_all(fold, v);
+  else
+    return block_all(fold, identity, v);
 }
 
 }  // namespace muse::cuda

@@ -34,13 +34,18 @@ struct Gemm {
   int batch;
 };
 
+// A single product goes to the plain GEMM, whose kernel choice is better tuned than the batched one's.
 cublasStatus_t gemm(cublasHandle_t h, const Gemm& g, const float* a, const float* b, float* c) {
   const float one = 1, zero = 0;
+  if (g.batch == 1)
+    return cublasSgemm(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, c, g.ldc);
   return cublasSgemmStridedBatched(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, g.stride_a, b, g.ldb,
                                    g.stride_b, &zero, c, g.ldc, g.stride_c, g.batch);
 }
 cublasStatus_t gemm(cublasHandle_t h, const Gemm& g, const double* a, const double* b, double* c) {
   const double one = 1, zero = 0;
+  if (g.batch == 1)
+    return cublasDgemm(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, c, g.ldc);
   return cublasDgemmStridedBatched(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, g.stride_a, b, g.ldb,
                                    g.stride_b, &zero, c, g.ldc, g.stride_c, g.batch);
 }

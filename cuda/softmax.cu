@@ -2,9 +2,11 @@
 //   softmax:      y_k = exp(x_k - m) / s,  s = sum_j exp(x_j - m),  m = max_j x_j
 //   log_softmax:  y_k = (x_k - m) - log(s)
 //   backward:     softmax dx = y * (dy - sum(dy * y));  log_softmax dx = dy - exp(y) * sum(dy)
-// Rows (inner == 1) go to a warp each when short and a block each when long. The maximum and the sum
-// are found in one pass over x ("online softmax", Milakov and Gimelshein 2018): when a larger element
-// arrives, the sum so far is rescaled by exp(m_old - m_new). A second pass writes y. Columns
+// Rows (inner == 1) of up to 8192 elements are read once into registers, by a warp (n <= 1024) or a
+// block: all loads are issued before any math, then the maximum, the sum and the output come from
+// the registers (one exp per element). Longer rows take a block each and find the maximum and the
+// sum in one pass over x ("online softmax", Milakov and Gimelshein 2018: when a larger element
+// arrives, the sum so far is rescaled by exp(m_old - m_new)), then a second pass writes y. Columns
 // (inner > 1) take one thread per column, so that a warp reads 32 adjacent columns at once.
 #include "cuda/kernels.h"
 #include "cuda/fold.h"
@@ -47,22 +49,54 @@ __device__ T softmax_value(T x, T m, T s_or_log_s, bool log) {
   return log ? (x - m) - s_or_log_s : ew::exp(x - m) / s_or_log_s;
 }
 
-// One warp per row (n <= 1024).
-template <class T>
-__global__ void softmax_warp_kernel(const T* x, T* y, int64_t rows, int64_t n, bool log) {
-  int64_t row = blockIdx.x * int64_t{blockDim.x / kWarp} + threadIdx.x / kWarp;
-  if (row >= rows) return;
-  int lane = threadIdx.x % kWarp;
-  const T* px = x + row * n;
-  MaxSum<T> acc{-std::numeric_limits<T>::infinity(), T(0)};
-  for (int64_t k = lane; k < n; k += kWarp) acc.add(px[k]);
-  acc = warp_fold(MaxSumFold{}, acc);
-  T m = __shfl_sync(0xffffffffu, acc.m, 0), s = __shfl_sync(0xffffffffu, acc.s, 0);
-  T t = log ? ew::log(s) : s;
-  for (int64_t k = lane; k < n; k += kWarp) y[row * n + k] = softmax_value(px[k], m, t, log);
+// A row of n <= kGroup * kPer elements held by a group of kGroup threads (a warp, or the whole block),
+// kPer registers each (element k = thread + kGroup * j, so each load is coalesced); slots past n hold
+// -inf and count for nothing.
+template <int kGroup, int kPer, class T>
+__device__ void softmax_registers(const T* x, T* y, int64_t n, int tid, bool log) {
+  constexpr T kInf = std::numeric_limits<T>::infinity();
+  T v[kPer];
+#pragma unroll
+  for (int j = 0; j < kPer; ++j) {
+    int64_t k = tid + int64_t{kGroup} * j;
+    v[j] = k < n ? x[k] : -kInf;
+  }
+  T m = -kInf;
+#pragma unroll
+  for (int j = 0; j < kPer; ++j) m = MaxFold{}(m, v[j]);
+  m = group_all<kGroup>(MaxFold{}, -kInf, m);
+  T s = 0;
+#pragma unroll
+  for (int j = 0; j < kPer; ++j) {
+    T e = tid + int64_t{kGroup} * j < n ? ew::exp(v[j] - m) : T(0);
+    s += e;
+    if (!log) v[j] = e;
+  }
+  s = group_all<kGroup>(SumFold{}, T(0), s);
+  T t = log ? ew::log(s) : T(1) / s;
+#pragma unroll
+  for (int j = 0; j < kPer; ++j) {
+    int64_t k = tid + int64_t{kGroup} * j;
+    if (k < n) y[k] = log ? (v[j] - m) - t : v[j] * t;
+  }
 }
 
-// One block per row; N elements per load when the row allows 16-byte vectors.
+// One warp per row, kPer elements per lane.
+template <int kPer, class T>
+__global__ void softmax_warp_kernel(const T* x, T* y, int64_t rows, int64_t n, bool log) {
+  int64_t row = blockIdx.x * int64_t{blockDim.x / kWarp} + threadIdx.x / kWarp;
+  if (row >= rows) return;  // the whole warp leaves together
+  softmax_registers<kWarp, kPer>(x + row * n, y + row * n, n, threadIdx.x % kWarp, log);
+}
+
+// One block of kThreads per row, kPer elements per thread.
+template <int kPer, class T>
+__global__ void softmax_block_registers_kernel(const T* x, T* y, int64_t n, bool log) {
+  softmax_registers<kThreads, kPer>(x + blockIdx.x * n, y + blockIdx.x * n, n, threadIdx.x, log);
+}
+
+// Rows too long for registers: one block per row, online max and sum, N elements per load when the
+// row allows 16-byte vectors.
 template <int N, class T>
 __global__ void softmax_block_kernel(const T* x, T* y, int64_t n, bool log) {
   __shared__ T total[2];
@@ -158,10 +192,21 @@ void softmax(const Array& x, int64_t outer, int64_t n, int64_t inner, bool log, 
     const T* px = x.data<T>();
     T* py = y.data<T>();
     constexpr int kN = kVec<T>;
+    unsigned warp_blocks = (outer + kWarpRows - 1) / kWarpRows;
     if (inner > 1)
       softmax_columns_kernel<<<blocks_for(outer * inner), kThreads>>>(px, py, outer, n, inner, log);
+    else if (n <= 32)
+      softmax_warp_kernel<1><<<warp_blocks, kThreads>>>(px, py, outer, n, log);
+    else if (n <= 128)
+      softmax_warp_kernel<4><<<warp_blocks, kThreads>>>(px, py, outer, n, log);
+    else if (n <= 512)
+      softmax_warp_kernel<16><<<warp_blocks, kThreads>>>(px, py, outer, n, log);
     else if (n <= 1024)
-      softmax_warp_kernel<<<(outer + kWarpRows - 1) / kWarpRows, kThreads>>>(px, py, outer, n, log);
+      softmax_warp_kernel<32><<<warp_blocks, kThreads>>>(px, py, outer, n, log);
+    else if (n <= 4096)
+      softmax_block_registers_kernel<16><<<outer, kThreads>>>(px, py, n, log);
+    else if (n <= 8192)
+      softmax_block_registers_kernel<32><<<outer, kThreads>>>(px, py, n, log);
     else if (n % kN == 0 && aligned(px, 16) && aligned(py, 16))
       softmax_block_kernel<kN><<<outer, kThreads>>>(px, py, n, log);
     else

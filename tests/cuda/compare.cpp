@@ -14,6 +14,17 @@ std::string mismatch(const Tensor& gpu, const Tensor& cpu, Tol tol) {
   if (gpu.dtype() != cpu.dtype()) return str("dtypes differ: ", gpu.dtype(), " vs ", cpu.dtype());
   std::vector<double> g = gpu.detach().to(kCPU).to(kFloat64).to_vector<double>();
   std::vector<double> c = cpu.detach().to(kFloat64).to_vector<double>();
+  if (tol.normwise) {
+    double diff = 0, ref = 0;
+    for (size_t i = 0; i < c.size(); ++i) {
+      if (std::isnan(c[i]) != std::isnan(g[i])) return str("element ", i, ": gpu ", g[i], " cpu ", c[i]);
+      if (std::isnan(c[i])) continue;
+      diff += (g[i] - c[i]) * (g[i] - c[i]);
+      ref += c[i] * c[i];
+    }
+    if (std::sqrt(diff) <= tol.rtol * std::sqrt(ref)) return "";
+    return str("relative 2-norm error ", std::sqrt(diff / ref), " > ", tol.rtol);
+  }
   for (size_t i = 0; i < c.size(); ++i) {
     bool ok = std::isnan(c[i]) ? std::isnan(g[i])
                                : (g[i] == c[i] || std::abs(g[i] - c[i]) <= tol.atol + tol.rtol * std::abs(c[i]));

@@ -11,13 +11,19 @@
 
 namespace cudatest {
 
+// Elementwise: |gpu - cpu| <= atol + rtol |cpu|. Norm-wise: ||gpu - cpu|| <= rtol ||cpu|| (2-norms),
+// for results that are sums of many float32 products (matmul), where one element can cancel down to
+// a value far smaller than the rounding of the terms that made it.
 struct Tol {
   double rtol, atol;
+  bool normwise = false;
 };
 // Elementwise float32: the same functors on both sides, rounding apart only where the compilers fuse
-// multiply-adds differently. Reductions, softmax and matmul: a different order of summation.
+// multiply-adds differently. Reductions and softmax: a different order of summation (both sides sum
+// floats in double). Matmul: float32 products summed in float32 in a different order.
 inline constexpr Tol kElementwise{1.3e-6, 1e-5};
 inline constexpr Tol kReduction{1e-4, 1e-5};
+inline constexpr Tol kMatmul{1e-4, 0, true};
 inline constexpr Tol kExact{0, 0};
 
 // "" when gpu (any device) and cpu agree within tol, else where and by how much they differ first.
