@@ -81,7 +81,8 @@ std::string copy_ceiling(int64_t bytes) {
 
 // cuBLAS SGEMM, C (m, n) = A (m, k) B (k, n), on raw buffers with random values.
 void raw_sgemm(benchmark::State& state, int64_t m, int64_t n, int64_t k, const std::string& ceiling) {
-  Tensor a = randn({m, k}, {.device = kCUDA}), b = randn({k, n}, {.device = kCUDA}), c = empty({m, n}, {.device = kCUDA});
+  Tensor a = randn({m, k}, {.device = kCUDA}), b = randn({k, n}, {.device = kCUDA}),
+         c = empty({m, n}, {.device = kCUDA});
   cublasHandle_t h;
   ok(cublasCreate(&h));
   ok(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
@@ -97,8 +98,9 @@ void raw_sgemm(benchmark::State& state, int64_t m, int64_t n, int64_t k, const s
 std::string gemm_ceiling() {
   const std::string name = "ceiling/cublas_sgemm/8192";
   if (registered().insert(name).second)
-    benchmark::RegisterBenchmark(name.c_str(), [](benchmark::State& s) { raw_sgemm(s, 8192, 8192, 8192, ""); })
-        ->UseManualTime();
+    benchmark::RegisterBenchmark(name.c_str(), [](benchmark::State& s) {
+      raw_sgemm(s, 8192, 8192, 8192, "");
+    })->UseManualTime();
   return name;
 }
 
@@ -127,7 +129,7 @@ struct Gemm {
 
 void matmul_bench(const Gemm& g) {
   std::string ceiling = gemm_ceiling(), dims = std::to_string(g.m) + "x" + std::to_string(g.n) + "x" +
-                                                std::to_string(g.k) + (g.ta ? "/ta" : "") + (g.tb ? "/tb" : "");
+                                               std::to_string(g.k) + (g.ta ? "/ta" : "") + (g.tb ? "/tb" : "");
   reg("matmul/" + g.name + "/" + dims, [=](benchmark::State& state) {
     TensorOptions o{.device = kCUDA};
     Tensor a = g.ta ? randn({g.k, g.m}, o).t() : randn({g.m, g.k}, o);

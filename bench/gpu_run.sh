@@ -31,11 +31,11 @@ stage "meson test (every suite)"
 meson test -C b --print-errorlogs 2>&1 | tail -15
 
 stage memcheck
-timeout 200 compute-sanitizer --tool memcheck --leak-check no --error-exitcode 3 ./b/tests/test_cuda \
-  -tce='*OOM*,*out of memory*' 2>&1 | tail -8
+timeout 150 compute-sanitizer --tool memcheck --leak-check no --error-exitcode 3 ./b/tests/test_cuda \
+  -tce='*out of memory*' > "$OUT/memcheck.txt" 2>&1; echo "exit $?"; tail -8 "$OUT/memcheck.txt"
 stage racecheck
-timeout 120 compute-sanitizer --tool racecheck --error-exitcode 3 ./b/tests/test_cuda \
-  -tc='*softmax*,*sum, mean*,*max and min*' 2>&1 | tail -6
+timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 ./b/tests/test_cuda \
+  -tc='*softmax*,*sum, mean*,*max and min*' > "$OUT/racecheck.txt" 2>&1; echo "exit $?"; tail -6 "$OUT/racecheck.txt"
 
 stage bench_cuda
 ./b/bench/bench_cuda --benchmark_min_time=0.2 2>&1 | tee "$OUT/bench_cuda.txt" | tail -60

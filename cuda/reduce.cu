@@ -140,7 +140,8 @@ void variance(const Array& x, int64_t outer, int64_t n, int64_t inner, double co
   dispatch_float(x.dtype, "variance", [&]<class T>() {
     const T* px = x.data<T>();
     Scratch mean(outer * inner * sizeof(double));
-    run_fold(px, outer, n, inner, SumFold{}, 0.0, Widen<double>{}, WriteDivided<double, double>{mean.as<double>(), double(n)});
+    run_fold(px, outer, n, inner, SumFold{}, 0.0, Widen<double>{},
+             WriteDivided<double, double>{mean.as<double>(), double(n)});
     run_fold(px, outer, n, inner, SumFold{}, 0.0, SquaredDeviation<T>{mean.as<double>()},
              WriteDivided<T, double>{out.data<T>(), double(n) - correction});
   });

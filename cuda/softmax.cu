@@ -2,14 +2,14 @@
 //   softmax:      y_k = exp(x_k - m) / s,  s = sum_j exp(x_j - m),  m = max_j x_j
 //   log_softmax:  y_k = (x_k - m) - log(s)
 //   backward:     softmax dx = y * (dy - sum(dy * y));  log_softmax dx = dy - exp(y) * sum(dy)
-// Rows (inner == 1) of up to 8192 elements are read once into registers, by a warp (n <= 1024) or a
+// Rows (inner == 1) of up to 8192 elements are read once into registers, by a warp (n <= 512) or a
 // block: all loads are issued before any math, then the maximum, the sum and the output come from
 // the registers (one exp per element). Longer rows take a block each and find the maximum and the
 // sum in one pass over x ("online softmax", Milakov and Gimelshein 2018: when a larger element
 // arrives, the sum so far is rescaled by exp(m_old - m_new)), then a second pass writes y. Columns
 // (inner > 1) take one thread per column, so that a warp reads 32 adjacent columns at once.
-#include "cuda/kernels.h"
 #include "cuda/fold.h"
+#include "cuda/kernels.h"
 #include "tensor/elementwise_math.h"
 
 namespace muse::cuda {
@@ -123,7 +123,8 @@ __global__ void softmax_block_kernel(const T* x, T* y, int64_t n, bool log) {
 // One thread per column (o, i) of an (outer, n, inner) block.
 template <class T>
 __global__ void softmax_columns_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log) {
-  for (int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; c < outer * inner; c += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; c < outer * inner;
+       c += int64_t{gridDim.x} * blockDim.x) {
     int64_t base = c / inner * n * inner + c % inner;
     MaxSum<T> acc{-std::numeric_limits<T>::infinity(), T(0)};
     for (int64_t k = 0; k < n; ++k) acc.add(x[base + k * inner]);
@@ -165,13 +166,15 @@ __global__ void softmax_backward_block_kernel(const T* y, const T* dy, T* dx, in
   if (threadIdx.x == 0) total = s;
   __syncthreads();
   s = total;
-  for (int64_t k = threadIdx.x; k < n; k += blockDim.x) dx[base + k] = backward_value(y[base + k], dy[base + k], s, log);
+  for (int64_t k = threadIdx.x; k < n; k += blockDim.x)
+    dx[base + k] = backward_value(y[base + k], dy[base + k], s, log);
 }
 
 template <class T>
-__global__ void softmax_backward_columns_kernel(const T* y, const T* dy, T* dx, int64_t outer, int64_t n,
-                                                int64_t inner, bool log) {
-  for (int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; c < outer * inner; c += int64_t{gridDim.x} * blockDim.x) {
+__global__ void softmax_backward_columns_kernel(const T* y, const T* dy, T* dx, int64_t outer, int64_t n, int64_t inner,
+                                                bool log) {
+  for (int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; c < outer * inner;
+       c += int64_t{gridDim.x} * blockDim.x) {
     int64_t base = c / inner * n * inner + c % inner;
     T s = 0;
     for (int64_t k = 0; k < n; ++k) s += backward_term(y[base + k * inner], dy[base + k * inner], log);
@@ -201,8 +204,10 @@ void softmax(const Array& x, int64_t outer, int64_t n, int64_t inner, bool log, 
       softmax_warp_kernel<4><<<warp_blocks, kThreads>>>(px, py, outer, n, log);
     else if (n <= 512)
       softmax_warp_kernel<16><<<warp_blocks, kThreads>>>(px, py, outer, n, log);
-    else if (n <= 1024)
-      softmax_warp_kernel<32><<<warp_blocks, kThreads>>>(px, py, outer, n, log);
+    else if (n <= 1024)  // a block, not a warp: 32 registers a lane would cap occupancy at 24 warps
+      softmax_block_registers_kernel<4><<<outer, kThreads>>>(px, py, n, log);
+    else if (n <= 2048)
+      softmax_block_registers_kernel<8><<<outer, kThreads>>>(px, py, n, log);
     else if (n <= 4096)
       softmax_block_registers_kernel<16><<<outer, kThreads>>>(px, py, n, log);
     else if (n <= 8192)

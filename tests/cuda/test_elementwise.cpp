@@ -107,8 +107,8 @@ TEST_CASE("cuda: binary arithmetic on every broadcast path") {
   check_op("add int64", [](const auto& v) { return v[0] + v[1]; }, {ia, ib}, kExact);
   check_op("mul int64", [](const auto& v) { return v[0] * v[1]; }, {ia, ib}, kExact);
   check_op("maximum int64", [](const auto& v) { return maximum(v[0], v[1]); }, {ia, ib}, kExact);
-  check_op("div float64", [](const auto& v) { return v[0] / v[1]; }, {random({4097}, 3, kFloat64), random({1}, 4, kFloat64)},
-           {1e-15, 0});
+  check_op("div float64", [](const auto& v) { return v[0] / v[1]; },
+           {random({4097}, 3, kFloat64), random({1}, 4, kFloat64)}, {1e-15, 0});
 }
 
 TEST_CASE("cuda: comparisons, logical ops, where and masked_fill") {
@@ -128,8 +128,9 @@ TEST_CASE("cuda: comparisons, logical ops, where and masked_fill") {
     check_op(str("comparison ", k), f, {a, b}, kExact);
   }
   check_op("eq on equal values", [](const auto& v) { return eq(v[0], v[0].slice(0, 0, 1)); }, {a}, kExact);
-  check_op("logical_and / or", [](const auto& v) { return logical_or(logical_and(v[0] > 0.0, v[1] < 0.5), v[0] < -1.0); },
-           {a, b}, kExact);
+  check_op("logical_and / or",
+           [](const auto& v) { return logical_or(logical_and(v[0] > 0.0, v[1] < 0.5), v[0] < -1.0); }, {a, b},
+           kExact);
   Tensor c = random({37, 1}, 3);
   check_op("where", [](const auto& v) { return where(v[2] > 0.0, v[0], v[1]); }, {a, b, c}, kElementwise);
   check_op("where transposed", [](const auto& v) { return where(v[0].t() > 0.0, v[0].t(), 2.5); }, {a}, kElementwise);

@@ -58,7 +58,8 @@ TEST_CASE("cuda: index_select, gather and scatter_add with repeated indices") {
   Tensor idx = randint(0, 1023, {4097});  // many repeats: index_add's atomics collide
   check_op("index_select dim 1", [&](const auto& v) { return index_select(v[0], 1, idx.to(v[0].device())); }, {x},
            kReduction);
-  check_op("index_select dim 0", [&](const auto& v) { return index_select(v[0], 0, tensor({6, 0, 6}, {.dtype = kInt64, .device = v[0].device()})); },
+  Tensor repeats = tensor({6, 0, 6}, {.dtype = kInt64});
+  check_op("index_select dim 0", [&](const auto& v) { return index_select(v[0], 0, repeats.to(v[0].device())); },
            {x}, kReduction);
   check_op("index_select int64", [&](const auto& v) { return index_select(v[0], 0, idx.to(v[0].device())); },
            {randint(0, 9, {1023})}, kExact);

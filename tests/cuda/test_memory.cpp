@@ -58,15 +58,16 @@ TEST_CASE("cuda: item, to_vector, printing and in-place updates") {
 TEST_CASE("cuda: mixing devices is an error naming the op and both devices") {
   Tensor c = ones({2, 3}), g = ones({2, 3}, {.device = kCUDA});
   CHECK_THROWS_WITH_AS(add(c, g), Contains("add: tensors are on different devices, cpu (2, 3) and cuda (2, 3)"), Error);
-  CHECK_THROWS_WITH_AS(matmul(g, c.t()), Contains("matmul: tensors are on different devices, cuda (2, 3) and cpu (3, 2)"),
-                       Error);
+  CHECK_THROWS_WITH_AS(matmul(g, c.t()),
+                       Contains("matmul: tensors are on different devices, cuda (2, 3) and cpu (3, 2)"), Error);
   CHECK_THROWS_WITH_AS(cat({c, g}), Contains("cat: tensors are on different devices"), Error);
   CHECK_THROWS_WITH_AS(where(c > 0.0, g, g), Contains("where: tensors are on different devices"), Error);
   CHECK_THROWS_WITH_AS(g.add_(c), Contains("add_: tensors are on different devices"), Error);
-  CHECK_THROWS_WITH_AS(index_select(g, 0, tensor({0}, {.dtype = kInt64})), Contains("index_select: tensors are on different devices"),
-                       Error);
+  CHECK_THROWS_WITH_AS(index_select(g, 0, tensor({0}, {.dtype = kInt64})),
+                       Contains("index_select: tensors are on different devices"), Error);
   Tensor w = ones({2, 3}, {.device = kCUDA, .requires_grad = true});
-  CHECK_THROWS_WITH_AS((w * 2.0).sum().backward(ones({})), Contains("backward: tensors are on different devices"), Error);
+  CHECK_THROWS_WITH_AS((w * 2.0).sum().backward(ones({})), Contains("backward: tensors are on different devices"),
+                       Error);
 }
 
 TEST_CASE("cuda: copy converts every dtype pair through any strides") {
@@ -76,8 +77,9 @@ TEST_CASE("cuda: copy converts every dtype pair through any strides") {
       INFO(from, " -> ", to);
       CHECK(mismatch(src.cuda().to(to), src.to(to), kExact).empty());
       CHECK(mismatch(src.cuda().t().to(to), src.t().to(to), kExact).empty());
-      CHECK(mismatch(src.cuda().slice(0, 1, 30, 4).t().contiguous().to(to), src.slice(0, 1, 30, 4).t().contiguous().to(to),
-                     kExact).empty());
+      CHECK(mismatch(src.cuda().slice(0, 1, 30, 4).t().contiguous().to(to),
+                     src.slice(0, 1, 30, 4).t().contiguous().to(to), kExact)
+                .empty());
     }
   }
   Array a = Array::empty({9, 7}, kFloat32, kCUDA);
@@ -124,6 +126,6 @@ TEST_CASE("cuda: out of memory is an error stating the bytes requested, free and
     CHECK(std::string(e.what()).find("bytes free of") != std::string::npos);
     CHECK(std::string(e.what()).find("bytes cached by muse") != std::string::npos);
   }
-  CHECK(cuda::memory_stats().cached_bytes == 0);  // the cache was freed before the retry
+  CHECK(cuda::memory_stats().cached_bytes == 0);                         // the cache was freed before the retry
   CHECK(mismatch(keep * 2.0, random({1024}, 1) * 2.0, kExact).empty());  // still usable
 }

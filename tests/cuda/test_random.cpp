@@ -45,9 +45,11 @@ TEST_CASE("cuda: uniform, normal, bernoulli and randint draw the CPU's numbers")
   std::vector<std::tuple<const char*, Draw, std::vector<DType>>> draws = {
       {"uniform", [](Backend& b, const Array& a, Generator& g) { b.uniform(a, g, -2, 3); }, {kFloat32, kFloat64}},
       {"normal", [](Backend& b, const Array& a, Generator& g) { b.normal(a, g, 0.5, 2); }, {kFloat32, kFloat64}},
-      {"bernoulli", [](Backend& b, const Array& a, Generator& g) { b.bernoulli(a, g, 0.3); },
+      {"bernoulli",
+       [](Backend& b, const Array& a, Generator& g) { b.bernoulli(a, g, 0.3); },
        {kFloat32, kFloat64, kInt64, kBool}},
-      {"randint", [](Backend& b, const Array& a, Generator& g) { b.randint(a, g, -5, 1000003); },
+      {"randint",
+       [](Backend& b, const Array& a, Generator& g) { b.randint(a, g, -5, 1000003); },
        {kFloat32, kFloat64, kInt64}},
   };
   for (const auto& [name, draw, dtypes] : draws) {
@@ -67,10 +69,12 @@ TEST_CASE("cuda: factories honour the device and draw the CPU's streams") {
   Generator a(5), b(5);
   CHECK(mismatch(rand({4097}, gpu, a), rand({4097}, {}, b), kExact).empty());
   CHECK(mismatch(randn({7, 1023}, gpu, a), randn({7, 1023}, {}, b), kExact).empty());
-  CHECK(mismatch(randint(0, 10, {1023}, {.dtype = kInt64, .device = kCUDA}, a), randint(0, 10, {1023}, {.dtype = kInt64}, b),
-                 kExact).empty());
+  CHECK(mismatch(randint(0, 10, {1023}, {.dtype = kInt64, .device = kCUDA}, a),
+                 randint(0, 10, {1023}, {.dtype = kInt64}, b), kExact)
+            .empty());
   CHECK(mismatch(bernoulli({1023}, 0.5, gpu, a), bernoulli({1023}, 0.5, {}, b), kExact).empty());
-  CHECK(mismatch(randperm(1023, {.dtype = kInt64, .device = kCUDA}, a), randperm(1023, {.dtype = kInt64}, b), kExact).empty());
+  CHECK(mismatch(randperm(1023, {.dtype = kInt64, .device = kCUDA}, a), randperm(1023, {.dtype = kInt64}, b), kExact)
+            .empty());
   Generator other(6);
   Tensor p = rand({1023}, {}, other);
   CHECK(mismatch(bernoulli(p.cuda(), a), bernoulli(p, b), kExact).empty());
@@ -78,11 +82,13 @@ TEST_CASE("cuda: factories honour the device and draw the CPU's streams") {
   CHECK(mismatch(ones({4097}, {.dtype = kInt64, .device = kCUDA}), ones({4097}, {.dtype = kInt64}), kExact).empty());
   CHECK(mismatch(full({3}, 2.5, gpu), full({3}, 2.5), kExact).empty());
   CHECK(mismatch(arange(0, 1, 0.001, gpu), arange(0, 1, 0.001), kExact).empty());
-  CHECK(mismatch(linspace(-1, 1, 4097, {.dtype = kFloat64, .device = kCUDA}), linspace(-1, 1, 4097, {.dtype = kFloat64}),
-                 kExact).empty());
+  CHECK(mismatch(linspace(-1, 1, 4097, {.dtype = kFloat64, .device = kCUDA}),
+                 linspace(-1, 1, 4097, {.dtype = kFloat64}), kExact)
+            .empty());
   CHECK(mismatch(eye(5, 7, gpu), eye(5, 7), kExact).empty());
   CHECK(mismatch(tensor({{1, 2}, {3, 4}}, gpu), tensor({{1, 2}, {3, 4}}), kExact).empty());
-  CHECK(mismatch(from_vector<int64_t>({1, 2, 3}, {3}, {.dtype = kFloat32, .device = kCUDA}), tensor({1, 2, 3}), kExact).empty());
+  CHECK(mismatch(from_vector<int64_t>({1, 2, 3}, {3}, {.dtype = kFloat32, .device = kCUDA}), tensor({1, 2, 3}), kExact)
+            .empty());
   Tensor z = zeros_like(randn({2, 3}, gpu));
   CHECK(z.device() == kCUDA);
   CHECK(randn({3}, {.device = kCUDA, .requires_grad = true}).requires_grad());

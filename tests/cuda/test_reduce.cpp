@@ -65,7 +65,8 @@ TEST_CASE("cuda: max and min along a dim, argmax and argmin, with ties and NaN")
     if (c.dims.size() != 1) continue;
     int64_t d = c.dims[0];
     Tensor x = random(c.shape, 3);
-    check_op(str("max along ", d, " of ", c.shape), [&](const auto& v) { return max(v[0], d).values; }, {x}, kReduction);
+    check_op(str("max along ", d, " of ", c.shape), [&](const auto& v) { return max(v[0], d).values; }, {x},
+             kReduction);
     check_op(str("min indices of ", c.shape), [&](const auto& v) { return min(v[0], d).indices; }, {x}, kExact);
     check_op(str("argmax of ", c.shape), [&](const auto& v) { return argmax(v[0], d, true); }, {x}, kExact);
     check_op(str("argmin of all ", c.shape), [&](const auto& v) { return argmin(v[0]); }, {x}, kExact);
@@ -95,15 +96,15 @@ TEST_CASE("cuda: sums of int64 and bool, max of int64 and bool") {
 }
 
 TEST_CASE("cuda: softmax and log_softmax, forward and backward, on every kernel path") {
-  // Rows of <= 1024 take a warp, rows of <= 8192 a block, both from registers; longer rows a block with
+  // Rows of <= 512 take a warp, rows of <= 8192 a block, both from registers; longer rows a block with
   // the online pass (16-byte loads when n % 4 == 0); inner > 1 columns.
   struct S {
     Shape shape;
     int64_t dim;
   };
-  std::vector<S> shapes = {{{1}, 0},         {{7}, 0},        {{3, 100}, 1},   {{3, 500}, 1},  {{7, 1023}, 1},
-                           {{2, 1024}, -1},  {{3, 4097}, 1},  {{5, 4096}, 1},  {{2, 8193}, 1}, {{2, 10000}, 1},
-                           {{7, 1023}, 0},   {{2, 3, 5}, 1},  {{4, 33, 65}, 1}};
+  std::vector<S> shapes = {{{1}, 0},       {{7}, 0},        {{3, 100}, 1},  {{3, 500}, 1},   {{7, 1023}, 1},
+                           {{3, 2000}, 1}, {{2, 1024}, -1}, {{3, 4097}, 1}, {{5, 4096}, 1},  {{2, 8193}, 1},
+                           {{2, 10000}, 1}, {{7, 1023}, 0}, {{2, 3, 5}, 1}, {{4, 33, 65}, 1}};
   for (const S& s : shapes) {
     Tensor x = random(s.shape, 7) * 4.0;
     check_op(str("softmax ", s.shape, " dim ", s.dim), [&](const auto& v) { return softmax(v[0], s.dim); }, {x},
