@@ -1,33 +1,25 @@
-// The CUDA caching allocator (see allocator.h): rounded sizes, one free list per size, counters.
-#include <map>
+// The CUDA caching allocator (see allocator.h): rounded sizes, one free list per size (tensor/block_cache.h),
+// counters.
 #include <mutex>
 
 #include "cuda/allocator.h"
 #include "cuda/check.h"
 #include "muse/error.h"
+#include "tensor/block_cache.h"
 
 namespace muse::cuda::allocator {
 namespace {
 
-// Sizes are rounded up so that near-equal requests share a bucket: to 512 bytes below 1 MiB, then to
-// eighths of the next power of two (at most 12.5% waste).
-size_t round_size(size_t n) {
-  if (n < (size_t{1} << 20)) return (n + 511) & ~size_t{511};
-  size_t pow2 = size_t{1} << (64 - __builtin_clzll(n - 1));
-  size_t step = pow2 / 8;
-  return (n + step - 1) / step * step;
-}
+size_t round_size(size_t n) { return round_block_size(n, 512); }  // cudaMalloc aligns to 256 bytes anyway
 
 struct Cache {
   std::mutex mutex;
-  std::multimap<size_t, void*> free_blocks;  // rounded size -> block
+  BlockCache free_blocks;
   MemoryStats stats{};
 
   // Caller holds the mutex. cudaFree waits for the device, so queued kernels finish first.
   void release_all() {
-    for (auto& [size, ptr] : free_blocks) MUSE_CUDA_CHECK(cudaFree(ptr));
-    free_blocks.clear();
-    stats.cached_bytes = 0;
+    free_blocks.clear([](void* ptr) { MUSE_CUDA_CHECK(cudaFree(ptr)); });
   }
 };
 
@@ -51,18 +43,15 @@ void* try_malloc(size_t size) {
 }  // namespace
 
 void* allocate(size_t nbytes) {
-  size_t size = round_size(nbytes == 0 ? 1 : nbytes);
+  size_t size = round_size(nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  auto it = c.free_blocks.find(size);
-  if (it != c.free_blocks.end()) {
-    void* ptr = it->second;
-    c.free_blocks.erase(it);
-    c.stats.cached_bytes -= size;
+  if (void* ptr = c.free_blocks.take(size)) {
     c.stats.allocated_bytes += size;
     return ptr;
   }
   void* ptr = try_malloc(size);
+  size_t cached = c.free_blocks.bytes();
   if (ptr == nullptr) {  // the cache may hold the memory we need: give it back and try once more
     c.release_all();
     ptr = try_malloc(size);
@@ -72,8 +61,8 @@ void* allocate(size_t nbytes) {
     cudaMemGetInfo(&free_bytes, &total_bytes);
     cudaGetLastError();
     throw Error(str("cuda: out of memory: cannot allocate ", nbytes, " bytes on the GPU (", free_bytes,
-                    " bytes free of ", total_bytes, "; ", c.stats.allocated_bytes, " bytes in use by tensors, ",
-                    c.stats.cached_bytes, " bytes cached by muse)"));
+                    " bytes free of ", total_bytes, "; ", c.stats.allocated_bytes, " bytes in use by tensors; ",
+                    cached, " bytes cached by muse were freed before a second try)"));
   }
   c.stats.allocated_bytes += size;
   c.stats.device_allocations += 1;
@@ -82,18 +71,19 @@ void* allocate(size_t nbytes) {
 
 void release(void* ptr, size_t nbytes) {
   if (ptr == nullptr) return;
-  size_t size = round_size(nbytes == 0 ? 1 : nbytes);
+  size_t size = round_size(nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   c.stats.allocated_bytes -= size;
-  c.free_blocks.emplace(size, ptr);
-  c.stats.cached_bytes += size;
+  c.free_blocks.put(size, ptr);
 }
 
 MemoryStats stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  return c.stats;
+  MemoryStats s = c.stats;
+  s.cached_bytes = c.free_blocks.bytes();
+  return s;
 }
 
 void empty_cache() {

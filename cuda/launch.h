@@ -10,6 +10,7 @@
 #include "cuda/check.h"
 #include "muse/dtype.h"
 #include "muse/error.h"
+#include "tensor/dispatch.h"
 
 namespace muse::cuda {
 
@@ -57,29 +58,10 @@ class Scratch {
   void* ptr_;
 };
 
-// Calls f.template operator()<T>() with the C++ type of dtype.
-template <class F>
-void dispatch(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::Float32: return f.template operator()<float>();
-    case DType::Float64: return f.template operator()<double>();
-    case DType::Int64: return f.template operator()<int64_t>();
-    case DType::Bool: return f.template operator()<bool>();
-  }
-}
-
-template <class F>
-void dispatch_float(DType dtype, const char* op, F&& f) {
-  switch (dtype) {
-    case DType::Float32: return f.template operator()<float>();
-    case DType::Float64: return f.template operator()<double>();
-    default: throw Error(str(op, ": expected a floating-point array, got ", dtype));
-  }
-}
-
-// v from the lane `delta` above, for any trivially copyable type (moved as 32-bit words).
-template <class A>
-__device__ __forceinline__ A shfl_down(A v, int delta) {
+// A shuffle of any trivially copyable type, moved as 32-bit words: shuffle(word) is
+// __shfl_down_sync or __shfl_xor_sync with its lane argument bound.
+template <class A, class Shuffle>
+__device__ __forceinline__ A shuffle_words(A v, Shuffle shuffle) {
   constexpr int kWords = (sizeof(A) + 3) / 4;
   union {
     A a;
@@ -87,22 +69,20 @@ __device__ __forceinline__ A shfl_down(A v, int delta) {
   } u;
   u.a = v;
 #pragma unroll
-  for (int j = 0; j < kWords; ++j) u.w[j] = __shfl_down_sync(0xffffffffu, u.w[j], delta);
+  for (int j = 0; j < kWords; ++j) u.w[j] = shuffle(u.w[j]);
   return u.a;
+}
+
+// v from the lane `delta` above.
+template <class A>
+__device__ __forceinline__ A shfl_down(A v, int delta) {
+  return shuffle_words(v, [delta](int w) { return __shfl_down_sync(0xffffffffu, w, delta); });
 }
 
 // v from lane (this lane ^ mask).
 template <class A>
 __device__ __forceinline__ A shfl_xor(A v, int mask) {
-  constexpr int kWords = (sizeof(A) + 3) / 4;
-  union {
-    A a;
-    int w[kWords];
-  } u;
-  u.a = v;
-#pragma unroll
-  for (int j = 0; j < kWords; ++j) u.w[j] = __shfl_xor_sync(0xffffffffu, u.w[j], mask);
-  return u.a;
+  return shuffle_words(v, [mask](int w) { return __shfl_xor_sync(0xffffffffu, w, mask); });
 }
 
 // The fold of v over the 32 lanes of a warp, in every lane (a butterfly: lanes i and i ^ d combine the

@@ -5,6 +5,7 @@
 
 #include "cuda/fold.h"
 #include "cuda/kernels.h"
+#include "tensor/arg_fold.h"
 #include "tensor/elementwise_math.h"
 
 namespace muse::cuda {
@@ -26,28 +27,6 @@ template <class T>
 struct Write {
   T* out;
   __device__ void operator()(int64_t slot, T acc) const { out[slot] = acc; }
-};
-
-// A candidate of an arg-reduction: a value and its index along n.
-template <class T>
-struct Best {
-  T v;
-  int64_t i;
-};
-
-// Keeps the greater (IsMax) or smaller value; NaN beats any number, and between equal values (or two
-// NaNs) the smaller index wins, so the result is the first extreme element whatever the fold order.
-template <bool IsMax>
-struct ArgFold {
-  template <class T>
-  __device__ Best<T> operator()(Best<T> a, Best<T> b) const {
-    bool an = a.v != a.v, bn = b.v != b.v;
-    if (an != bn) return bn ? b : a;
-    bool better = IsMax ? b.v > a.v : b.v < a.v;
-    if (better) return b;
-    bool tie = an || a.v == b.v;
-    return tie && b.i < a.i ? b : a;
-  }
 };
 
 template <class T>
