@@ -22,7 +22,8 @@ void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
-  check(a.device() == b.device(), op, ": tensors are on different devices, ", a.device(), " and ", b.device());
+  check(a.device() == b.device(), op, ": tensors are on different devices, ", a.device(), " ", a.shape(), " and ",
+        b.device(), " ", b.shape(), "; move one with .to()");
 }
 
 int64_t normalize_dim(const char* op, int64_t dim, int64_t ndim) {

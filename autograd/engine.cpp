@@ -100,6 +100,7 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
     check(g.shape() == shape(), "backward: gradient of shape ", g.shape(), " does not match the tensor's shape ",
           shape());
     check(g.dtype() == dtype(), "backward: gradient dtype ", g.dtype(), " does not match the tensor's ", dtype());
+    check_same_device("backward", *this, g);
     g = g.detach();
   }
   NoGradGuard no_grad;

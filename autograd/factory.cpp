@@ -83,7 +83,7 @@ Tensor from_vector(const std::vector<T>& values, const Shape& shape, TensorOptio
   if (!values.empty()) std::memcpy(src.raw(), values.data(), values.size() * sizeof(T));
   if (o.dtype == src.dtype && o.device == kCPU) return finish(src, o);
   Array out = Array::empty(shape, o.dtype, o.device);
-  backend(o.device).copy(src, out);
+  copy_across_devices(src, out);
   return finish(out, o);
 }
 template Tensor from_vector(const std::vector<float>&, const Shape&, TensorOptions);

@@ -75,7 +75,7 @@ double Tensor::item() const {
   check(numel() == 1, "item: a tensor with ", numel(), " elements (shape ", shape(),
         ") cannot be converted to a number; it needs exactly one element");
   Array one = Array::empty(Shape(), kFloat64);
-  backend(kCPU).copy(impl_->data.as_strided(Shape(), Shape(), impl_->data.offset), one);
+  copy_across_devices(impl_->data.as_strided(Shape(), Shape(), impl_->data.offset), one);  // from any device
   return *one.data<double>();
 }
 
@@ -84,7 +84,8 @@ std::vector<T> Tensor::to_vector() const {
   check_defined("to_vector", *this);
   check(dtype() == dtype_of<T>::value, "to_vector: asked for ", dtype_of<T>::value, " values from a ", dtype(),
         " tensor");
-  Array c = contiguous_array(*this);
+  Array c = Array::empty(shape(), dtype(), kCPU);
+  copy_across_devices(array(*this), c);  // contiguous, on the host
   const T* p = c.data<T>();
   return std::vector<T>(p, p + numel());
 }
@@ -152,6 +153,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_defined("add_", other);
   check_same_dtype("add_", *this, other);
+  check_same_device("add_", *this, other);
   Shape b = broadcast_shapes("add_", shape(), other.shape());
   check(b == shape(), "add_: ", other.shape(), " does not broadcast to ", shape());
   Tensor scaled = alpha == 1 ? other : other.detach() * alpha;

@@ -30,6 +30,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
   std::vector<Row> rows;
 };
 
+// "ceiling/copy/4096B/real_time" -> "ceiling/copy/4096B" (the suffix is "/manual_time" for GPU timings).
+std::string without_time_suffix(const std::string& name) {
+  for (const char* suffix : {"/real_time", "/manual_time"}) {
+    size_t at = name.rfind(suffix);
+    if (at != std::string::npos) return name.substr(0, at);
+  }
+  return name;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,7 +49,7 @@ int main(int argc, char** argv) {
 
   std::map<std::string, double> ceilings;
   for (const Row& r : reporter.rows)
-    if (r.name.rfind("ceiling/", 0) == 0) ceilings[r.name.substr(0, r.name.find("/real_time"))] = r.rate;
+    if (r.name.rfind("ceiling/", 0) == 0) ceilings[without_time_suffix(r.name)] = r.rate;
   std::printf("\n%-48s %12s %12s %8s\n", "benchmark", "rate", "ceiling", "ratio");
   for (const Row& r : reporter.rows) {
     if (r.ceiling.empty()) continue;

@@ -45,14 +45,15 @@ Gan::Gan(GanOptions options)
 
 GanLosses Gan::step(const Tensor& real, Generator& gen) {
   const int64_t n = real.size(0);
-  Tensor ones = muse::ones({n, 1}), zeros = muse::zeros({n, 1});
+  const TensorOptions on_device{.device = real.device()};  // everything lives where the batch does
+  Tensor ones = muse::ones({n, 1}, on_device), zeros = muse::zeros({n, 1}, on_device);
   G->train();
   D->train();
 
   // Discriminator: maximise log D(x) + log(1 - D(G(z))), i.e. minimise the binary cross-entropy of
   // calling real images real (target 1) and generated ones fake (target 0). fake.detach() stops this
   // loss from reaching G's parameters.
-  Tensor z = randn({n, options_.latent}, {}, gen);
+  Tensor z = randn({n, options_.latent}, on_device, gen);
   Tensor fake = (*G)(z);
   Tensor logit_real = (*D)(real);
   Tensor logit_fake = (*D)(fake.detach());
@@ -77,7 +78,8 @@ GanLosses Gan::step(const Tensor& real, Generator& gen) {
 Tensor Gan::sample(int64_t n, Generator& gen) {
   NoGradGuard no_grad;
   G->eval();
-  Tensor images = (*G)(randn({n, options_.latent}, {}, gen));
+  Tensor z = randn({n, options_.latent}, {.device = G->parameters().front().device()}, gen);
+  Tensor images = (*G)(z);
   G->train();
   return images;
 }

@@ -28,7 +28,7 @@ std::pair<Tensor, Tensor> Vae::encode(const Tensor& x) {
 // negative ELBO as the training loss.
 Tensor Vae::reparameterize(const Tensor& mu, const Tensor& logvar, Generator& gen) {
   Tensor sigma = exp(0.5 * logvar);
-  Tensor eps = randn(mu.shape(), {.dtype = mu.dtype()}, gen);
+  Tensor eps = randn(mu.shape(), {.dtype = mu.dtype(), .device = mu.device()}, gen);
   return mu + sigma * eps;
 }
 

@@ -159,4 +159,16 @@ Module& Module::to(DType dtype) {
   return *this;
 }
 
+Module& Module::to(Device device) {
+  NoGradGuard no_grad;
+  std::vector<Tensor> all = parameters();
+  for (const Tensor& b : buffers()) all.push_back(b);  // int64 ones too (num_batches_tracked)
+  for (Tensor& t : all) {
+    if (t.device() == device) continue;
+    t.set_data(t.detach().to(device));
+    if (t.grad().defined()) t.mutable_grad() = t.grad().to(device);
+  }
+  return *this;
+}
+
 }  // namespace muse::nn

@@ -3,36 +3,23 @@
 #include <sys/mman.h>
 
 #include <cstdlib>
-#include <map>
 #include <mutex>
 #include <new>
 
 #include "muse/error.h"
+#include "tensor/block_cache.h"
 
 namespace muse::cpu_allocator {
 namespace {
 
 constexpr size_t kHugePage = size_t{2} << 20;
 
-// Sizes are rounded up so that near-equal requests share buckets: to 64 bytes below 1 MiB, then to
-// eighths of the next power of two (at most 12.5% waste).
-size_t round_size(size_t n) {
-  if (n < (size_t{1} << 20)) return (n + 63) & ~size_t{63};
-  size_t pow2 = size_t{1} << (64 - __builtin_clzll(n - 1));
-  size_t step = pow2 / 8;
-  return (n + step - 1) / step * step;
-}
+size_t round_size(size_t n) { return round_block_size(n, 64); }  // cache-line granules below 1 MiB
 
 struct Cache {
   std::mutex mutex;
-  std::multimap<size_t, void*> free_blocks;  // rounded size -> block
+  BlockCache free_blocks;
   Stats stats{};
-
-  void release_all() {
-    for (auto& [size, ptr] : free_blocks) std::free(ptr);
-    free_blocks.clear();
-    stats.cached_bytes = 0;
-  }
 };
 
 Cache& cache() {
@@ -43,19 +30,12 @@ Cache& cache() {
 }  // namespace
 
 void* allocate(size_t nbytes) {
-  size_t size = round_size(nbytes == 0 ? 1 : nbytes);
+  size_t size = round_size(nbytes);
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_blocks.find(size);
-    if (it != c.free_blocks.end()) {
-      void* ptr = it->second;
-      c.free_blocks.erase(it);
-      c.stats.cached_bytes -= size;
-      c.stats.allocated_bytes += size;
-      return ptr;
-    }
     c.stats.allocated_bytes += size;
+    if (void* ptr = c.free_blocks.take(size)) return ptr;
     c.stats.system_allocations += 1;
   }
   size_t align = size >= kHugePage ? kHugePage : 64;
@@ -72,28 +52,29 @@ void* allocate(size_t nbytes) {
 
 void release(void* ptr, size_t nbytes) {
   if (ptr == nullptr) return;
-  size_t size = round_size(nbytes == 0 ? 1 : nbytes);
+  size_t size = round_size(nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   c.stats.allocated_bytes -= size;
 #ifdef MUSE_SANITIZE
   std::free(ptr);  // sanitizer builds free at once: a cached block would hide a use after free from ASan
 #else
-  c.free_blocks.emplace(size, ptr);
-  c.stats.cached_bytes += size;
+  c.free_blocks.put(size, ptr);
 #endif
 }
 
 Stats stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  return c.stats;
+  Stats s = c.stats;
+  s.cached_bytes = c.free_blocks.bytes();
+  return s;
 }
 
 void empty_cache() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.release_all();
+  c.free_blocks.clear([](void* ptr) { std::free(ptr); });
 }
 
 }  // namespace muse::cpu_allocator

@@ -234,4 +234,14 @@ Tensor Tensor::to(DType dt) const {
   return record("to", wrap(out), {*this}, [from](const Tensor& dy) -> Gradients { return {dy.to(from)}; });
 }
 
+// y = x on another device;  dx = dy copied back to x's device.
+Tensor Tensor::to(Device device) const {
+  check_defined("to", *this);
+  if (device == this->device()) return *this;
+  Array out = Array::empty(shape(), dtype(), device);
+  copy_across_devices(array(*this), out);
+  Device from = this->device();
+  return record("to", wrap(out), {*this}, [from](const Tensor& dy) -> Gradients { return {dy.to(from)}; });
+}
+
 }  // namespace muse

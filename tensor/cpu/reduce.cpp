@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "tensor/arg_fold.h"
 #include "tensor/cpu/dispatch.h"
 #include "tensor/cpu/kernels.h"
 #include "tensor/parallel.h"
@@ -194,28 +195,6 @@ void reduce(ReduceOp op, const Array& x, int64_t outer, int64_t n, int64_t inner
 }
 
 namespace {
-
-// A candidate of an arg-reduction: a value and its index along n.
-template <class T>
-struct Best {
-  T v;
-  int64_t i;
-};
-
-// Folds candidates keeping the greater (IsMax) or smaller value; NaN beats any number, and between
-// equal values (or two NaNs) the smaller index wins, so the result is the first extreme element.
-template <bool IsMax>
-struct ArgFold {
-  template <class T>
-  static Best<T> apply(Best<T> a, Best<T> b) {
-    bool an = a.v != a.v, bn = b.v != b.v;
-    bool better = IsMax ? b.v > a.v : b.v < a.v;
-    if (bn != an) return bn ? b : a;
-    if (better) return b;
-    bool tie = an || a.v == b.v;
-    return tie && b.i < a.i ? b : a;
-  }
-};
 
 template <bool IsMax, class T>
 void arg_fold(const T* x, int64_t outer, int64_t n, int64_t inner, T* values, int64_t* indices) {

@@ -1,23 +1,10 @@
-// The CUDA device query. Skipped (exit 77) on machines without a GPU.
+// The CUDA device query.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include "muse/cuda.h"
 #include "muse/error.h"
-
-namespace {
-// Runs before doctest's main: without a GPU there is nothing to test here.
-const bool skip = [] {
-  if (!muse::cuda::is_available()) {
-    std::cout << "no CUDA device (built with CUDA: " << (muse::cuda::built_with_cuda() ? "yes" : "no")
-              << "); skipping\n";
-    std::exit(77);
-  }
-  return false;
-}();
-}  // namespace
 
 TEST_CASE("cuda: a device answers with a name") {
   CHECK(muse::cuda::device_count() >= 1);

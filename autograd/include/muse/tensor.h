@@ -77,7 +77,8 @@ class Tensor {
   }
   template <class T>
   std::vector<T> to_vector() const;
-  // Pointer to the first element; T must match dtype(). Mind strides() unless is_contiguous().
+  // Pointer to the first element; T must match dtype(). Mind strides() unless is_contiguous(). For a
+  // CUDA tensor it points into GPU memory.
   template <class T>
   T* data_ptr() const;
 
@@ -101,6 +102,11 @@ class Tensor {
   Tensor contiguous() const;
   Tensor clone() const;
   Tensor to(DType dtype) const;
+  // A copy on another device (this tensor itself when already there); differentiable: the gradient
+  // is copied back. cuda() and cpu() are to(kCUDA) and to(kCPU).
+  Tensor to(Device device) const;
+  Tensor cuda() const { return to(kCUDA); }
+  Tensor cpu() const { return to(kCPU); }
 
   // In-place updates of the data, for initialisation and optimizers. They refuse tensors that take part
   // in a recorded graph (use them on leaves inside a NoGradGuard, or on tensors without grad).

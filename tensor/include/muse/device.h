@@ -1,4 +1,4 @@
-// Where a tensor's storage lives. Only the CPU holds tensors until the CUDA backend lands.
+// Where a tensor's storage lives: host memory or the GPU (when muse is built with CUDA).
 #pragma once
 
 #include <ostream>

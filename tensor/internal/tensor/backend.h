@@ -113,10 +113,19 @@ class Backend {
   // max_exp_avg_sq when p.amsgrad) are updated from grad by adam_element (tensor/optim_math.h).
   // All arrays have param's shape, dtype and device.
   virtual void adam(const Array& param, const Array& grad, const Array& exp_avg, const Array& exp_avg_sq, const Array& max_exp_avg_sq /* empty Array unless amsgrad */, const AdamParams& p) = 0;
+
+  // Raw bytes between host memory and a contiguous array of this device: dst.numel() elements of
+  // dst's dtype from src, or src.numel() elements of src's dtype into dst. The CPU's are memcpy.
+  virtual void copy_from_host(const void* src, const Array& dst);
+  virtual void copy_to_host(const Array& src, void* dst);
 };
 
 // The backend of a device. Throws muse::Error when that device has no backend in this build.
 Backend& backend(Device device);
 void register_backend(Device device, Backend* backend);
+
+// dst = src for arrays on any devices, of any strides, converting dtype (shapes equal). On one device
+// it is that backend's copy; between devices it goes through a contiguous buffer on the host.
+void copy_across_devices(const Array& src, const Array& dst);
 
 }  // namespace muse

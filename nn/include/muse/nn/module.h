@@ -75,6 +75,8 @@ class Module : public std::enable_shared_from_this<Module> {
   // Converts every floating-point parameter, gradient and buffer to dtype in place: the tensors that
   // layers and optimizers hold see the new data (int64 buffers such as num_batches_tracked stay).
   Module& to(DType dtype);
+  // Moves every parameter and buffer (and any gradient) to device, in place, as module.to(device).
+  Module& to(Device device);
 
   // PyTorch's order: this module's parameters, then its buffers, then each child's entries under
   // "child_name.".
