@@ -133,9 +133,10 @@ def sigint_saves_a_checkpoint_and_exits_0():
     p = subprocess.Popen([MUSE, "train", "vae", "--epochs", "50", "--log-every", "1", "--out", out],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and not (os.path.exists(f"{out}/metrics.jsonl")
-                                          and os.path.getsize(f"{out}/metrics.jsonl") > 0):
+    while time.time() < deadline and p.poll() is None and not (os.path.exists(f"{out}/metrics.jsonl")
+                                                               and os.path.getsize(f"{out}/metrics.jsonl") > 0):
         time.sleep(0.05)
+    assert p.poll() is None, p.communicate()[1]  # still training when the signal comes
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 0, (p.returncode, err)
