@@ -1,6 +1,6 @@
 # The two commands of the README. Both install what is missing (Debian 12, apt-get), configure a
 # release build with meson (CUDA included when nvcc is found), and build.
-#   make demo   runs the main job
+#   make demo   trains the GAN on Fashion-MNIST (about three minutes on 2 cores) into runs/demo/
 #   make test   runs every test
 BUILD ?= build
 PACKAGES := g++ pkg-config cmake meson ninja-build libeigen3-dev doctest-dev libbenchmark-dev zlib1g-dev libcli11-dev \
@@ -22,7 +22,7 @@ build: deps
 	ninja -C $(BUILD)
 
 demo: build
-	./$(BUILD)/examples/sine_mlp
+	./$(BUILD)/tools/muse train gan --out runs/demo
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   std::string device = "cpu";
   CLI::App* train = app.add_subcommand("train", "train a model on Fashion-MNIST");
   train->add_option("model", tc.model, "gan or vae")->required()->check(CLI::IsMember(models));
-  train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 20, vae 10)")->check(kPositive);
+  train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 15, vae 10)")->check(kPositive);
   train->add_option("--batch", tc.batch, "batch size (default: gan 64, vae 128)")->check(kPositive);
   train->add_option("--lr", tc.lr, "Adam learning rate (default: gan 2e-4, vae 1e-3)")->check(kPositive);
   train->add_option("--seed", tc.seed, "seed of every random number (default 0)");
