@@ -31,9 +31,12 @@ test: build
 test-sanitize: deps
 	@test -f build-sanitize/build.ninja || meson setup build-sanitize -Dsanitize=true -Dbuildtype=debugoptimized -Dcuda=disabled -Dbench=false
 	ninja -C build-sanitize
-	meson test -C build-sanitize --print-errorlogs
+	meson test -C build-sanitize --print-errorlogs --no-suite slow
 
+# The benchmarks are left out of the default build (CI never runs them); this turns them on.
 bench: build
+	meson configure $(BUILD) -Dbench=true
+	ninja -C $(BUILD)
 	./$(BUILD)/bench/bench_kernels
 
 clean:
