@@ -29,7 +29,7 @@ test: build
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
-	@test -f build-sanitize/build.ninja || meson setup build-sanitize -Dsanitize=true -Dbuildtype=debugoptimized -Dcuda=disabled -Dbench=false
+	@test -f build-sanitize/build.ninja || meson setup build-sanitize -Dsanitize=true -Dbuildtype=plain -Doptimization=1 -Dcuda=disabled -Dbench=false
 	ninja -C build-sanitize
 	meson test -C build-sanitize --print-errorlogs --no-suite slow
 
