@@ -2,12 +2,12 @@
 # The step benchmarks of the reference workloads, muse (bench_steps) against PyTorch 1.13
 # (bench/torch/steps.py), run back to back and interleaved, then one table of medians.
 #
-#   bench/run_steps.sh [build dir, default build] [rounds, default 3]
+#   bench/run_steps.sh [build dir, default build] [rounds, default 5]
 #
 # Each round runs muse, then PyTorch in its best configuration; the table gives the median of the
 # rounds' medians. After the rounds PyTorch runs once more in the default environment (20 timed steps:
-# it is slow there). `uptime` is printed before and after every run: the figures mean something only on
-# a quiet machine (load average well under 1 on these 2 cores).
+# it is slow there). The load is printed before and after every run: the figures mean something only
+# on a quiet machine (nothing else runnable; load average well under 1 on these 2 cores).
 #
 # PyTorch's best configuration here (WORKLOADS.md), exactly:
 #   OPENBLAS_CORETYPE unset (the environment sets Haswell, which caps OpenBLAS at its AVX2 kernels);
@@ -26,7 +26,7 @@
 set -euo pipefail
 
 build=${1:-build}
-rounds=${2:-3}
+rounds=${2:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 python=/usr/bin/python3
 work=$(mktemp -d)
@@ -51,7 +51,11 @@ best_env=(-u OPENBLAS_CORETYPE OMP_WAIT_POLICY=PASSIVE MALLOC_MMAP_THRESHOLD_=33
 openblas_env=()
 [[ -n $blas_dir ]] && openblas_env=(LD_LIBRARY_PATH=$blas_dir)
 
-load() { echo "# load: $(uptime | sed 's/.*load average: //')"; }
+# The load averages count this script's own runs too; the runnable count, taken between runs, does not.
+load() {
+  read -r one five fifteen running _ < /proc/loadavg
+  echo "# load average $one $five $fifteen (1, 5, 15 min); runnable now: ${running%/*} (1 is this check alone)"
+}
 
 for r in $(seq 1 "$rounds"); do
   load
