@@ -1,9 +1,9 @@
 """The four measurements of bench/bench_steps.cpp in PyTorch 1.13: median milliseconds per training step
 and per inference forward of mlp_gan (batch 64) and mlp_vae (batch 128), float32 on random data, two
-threads. The models, losses and steps are written as models/mlp_gan.cpp, models/mlp_vae.cpp and
-tools/jobs.cpp run them (same layers, BCE-with-logits, non-saturating G loss, Adam(2e-4, (0.5, 0.999))
-for the GAN, Adam(1e-3) for the VAE; losses read back with .item() as muse's steps do). zero_grad sets
-gradients to None, as muse's does (PyTorch 1.13's default would zero them in place).
+threads. The steps are written as models/mlp_gan.cpp, models/mlp_vae.cpp and tools/jobs.cpp run them:
+the GAN with the same layers, BCE-with-logits, the non-saturating G loss and Adam(2e-4, (0.5, 0.999));
+the VAE and its loss from bench/torch/mlp_vae.py, Adam(1e-3); losses read back with .item() as muse's
+steps do. zero_grad sets gradients to None, as muse's does (PyTorch 1.13's default zeroes them).
 
     /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE]
 
@@ -16,6 +16,8 @@ import time
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from mlp_vae import Vae, loss_fn as vae_loss  # the VAE and its loss, as bench/torch/mlp_vae.py trains it
 
 WARMUP = 10  # as bench_steps.cpp, which then times 50 steps
 
@@ -74,31 +76,6 @@ class Gan:
                     torch.sigmoid(logit_fake).mean().item())
 
 
-class Vae(nn.Module):
-    """models::Vae (as bench/torch/mlp_vae.py)."""
-
-    def __init__(self, latent=20):
-        super().__init__()
-        self.fc1 = nn.Linear(784, 400)
-        self.fc_mu = nn.Linear(400, latent)
-        self.fc_logvar = nn.Linear(400, latent)
-        self.fc3 = nn.Linear(latent, 400)
-        self.fc4 = nn.Linear(400, 784)
-
-    def forward(self, x):
-        h = F.relu(self.fc1(x))
-        mu, logvar = self.fc_mu(h), self.fc_logvar(h)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-        return self.fc4(F.relu(self.fc3(z))), mu, logvar
-
-
-def vae_loss(out, x):
-    logits, mu, logvar = out
-    bce = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
-    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-    return bce + kl
-
-
 def measure(steps):
     torch.manual_seed(0)
     gan = Gan()
@@ -119,7 +96,7 @@ def measure(steps):
     x = torch.rand(128, 784)  # (N, 784) pixels in [0, 1]
 
     def vae_train():
-        loss = vae_loss(vae(x), x)
+        loss = vae_loss(vae, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
