@@ -1,0 +1,98 @@
+// End-to-end steps of the reference workloads (WORKLOADS.md), float32 on random data, the way models/
+// and `muse train` run them:
+//   mlp_gan/train   models::Gan::step on a real batch (64, 784) in [-1, 1]: one D update on real and
+//                   fake.detach(), one G update (non-saturating loss), the four losses read back
+//   mlp_gan/infer   G forward of z (64, 100) in eval mode under NoGradGuard
+//   mlp_vae/train   Vae forward + vae_loss + zero_grad + backward + Adam step on x (128, 784) in [0, 1],
+//                   the loss read back (as tools/jobs.cpp)
+//   mlp_vae/infer   Vae forward of x (128, 784) under NoGradGuard (mu, logvar, sample, logits)
+// Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
+// (ms_min the fastest). bench/torch/steps.py times the same four in PyTorch; bench/run_steps.sh runs
+// both, interleaved, and prints the table.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include "muse/models/mlp_gan.h"
+#include "muse/models/mlp_vae.h"
+#include "muse/muse.h"
+#include "muse/optim/adam.h"
+
+namespace {
+
+using namespace muse;
+
+constexpr int kWarmup = 10;  // fills the caching allocator and Adam's state; no fresh pages afterwards
+constexpr int kSteps = 50;   // timed steps; the median is reported
+
+// Runs `step` kWarmup times untimed, then once per benchmark iteration, timing each call.
+void time_steps(benchmark::State& state, const std::function<void()>& step) {
+  for (int i = 0; i < kWarmup; ++i) step();
+  std::vector<double> ms;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    step();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  state.counters["ms_per_step"] = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+  state.counters["ms_min"] = ms.front();
+}
+
+void mlp_gan_train(benchmark::State& state) {
+  manual_seed(0);
+  models::Gan gan;
+  Tensor real = rand({64, 784}) * 2.0 - 1.0;  // (N, 784) in [-1, 1], like the scaled images
+  time_steps(state, [&] { benchmark::DoNotOptimize(gan.step(real)); });
+}
+
+void mlp_gan_infer(benchmark::State& state) {
+  manual_seed(0);
+  models::Gan gan;
+  gan.G->eval();
+  Tensor z = randn({64, gan.options().latent});  // (N, 100)
+  time_steps(state, [&] {
+    NoGradGuard no_grad;
+    Tensor images = (*gan.G)(z);  // (N, 784)
+    benchmark::DoNotOptimize(images.data_ptr<float>());
+  });
+}
+
+void mlp_vae_train(benchmark::State& state) {
+  manual_seed(0);
+  auto vae = std::make_shared<models::Vae>();
+  optim::Adam opt(vae->parameters(), {.lr = 1e-3});
+  Tensor x = rand({128, 784});  // (N, 784) pixels in [0, 1]
+  vae->train();
+  time_steps(state, [&] {
+    Tensor loss = models::vae_loss(vae->forward(x, default_generator()), x);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    benchmark::DoNotOptimize(loss.item());
+  });
+}
+
+void mlp_vae_infer(benchmark::State& state) {
+  manual_seed(0);
+  auto vae = std::make_shared<models::Vae>();
+  Tensor x = rand({128, 784});
+  time_steps(state, [&] {
+    NoGradGuard no_grad;
+    models::VaeOutput out = vae->forward(x, default_generator());
+    benchmark::DoNotOptimize(out.logits.data_ptr<float>());
+  });
+}
+
+BENCHMARK(mlp_gan_train)->Name("steps/mlp_gan/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(mlp_gan_infer)->Name("steps/mlp_gan/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(mlp_vae_train)->Name("steps/mlp_vae/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(mlp_vae_infer)->Name("steps/mlp_vae/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,131 @@
+"""The four measurements of bench/bench_steps.cpp in PyTorch 1.13: median milliseconds per training step
+and per inference forward of mlp_gan (batch 64) and mlp_vae (batch 128), float32 on random data, two
+threads. The steps are written as models/mlp_gan.cpp, models/mlp_vae.cpp and tools/jobs.cpp run them:
+the GAN with the same layers, BCE-with-logits, the non-saturating G loss and Adam(2e-4, (0.5, 0.999));
+the VAE and its loss from bench/torch/mlp_vae.py, Adam(1e-3); losses read back with .item() as muse's
+steps do. zero_grad sets gradients to None, as muse's does (PyTorch 1.13's default zeroes them).
+
+    /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE]
+
+bench/run_steps.sh runs it beside bench_steps under the environments it names.
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mlp_vae import Vae, loss_fn as vae_loss  # the VAE and its loss, as bench/torch/mlp_vae.py trains it
+
+WARMUP = 10  # as bench_steps.cpp, which then times 50 steps
+
+
+def median_ms(step, steps):
+    for _ in range(WARMUP):
+        step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    times.sort()
+    return (times[(steps - 1) // 2] + times[steps // 2]) / 2
+
+
+def gan_generator(latent=100):
+    return nn.Sequential(nn.Linear(latent, 256), nn.LeakyReLU(0.2), nn.Linear(256, 512), nn.BatchNorm1d(512),
+                         nn.LeakyReLU(0.2), nn.Linear(512, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
+                         nn.Linear(1024, 784), nn.Tanh())
+
+
+def gan_discriminator():
+    return nn.Sequential(nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(512, 256),
+                         nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(256, 1))
+
+
+class Gan:
+    """models::Gan: the two networks, their optimizers and Gan::step."""
+
+    def __init__(self, latent=100):
+        self.latent = latent
+        self.G, self.D = gan_generator(latent), gan_discriminator()
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    def step(self, real):
+        n = real.shape[0]
+        ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
+        self.G.train()
+        self.D.train()
+        fake = self.G(torch.randn(n, self.latent))
+        logit_real = self.D(real)
+        logit_fake = self.D(fake.detach())
+        loss_d = (F.binary_cross_entropy_with_logits(logit_real, ones) +
+                  F.binary_cross_entropy_with_logits(logit_fake, zeros))
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        loss_g = F.binary_cross_entropy_with_logits(self.D(fake), ones)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        with torch.no_grad():
+            return (loss_d.item(), loss_g.item(), torch.sigmoid(logit_real).mean().item(),
+                    torch.sigmoid(logit_fake).mean().item())
+
+
+def measure(steps):
+    torch.manual_seed(0)
+    gan = Gan()
+    real = torch.rand(64, 784) * 2 - 1  # (N, 784) in [-1, 1]
+    results = {"mlp_gan/train": median_ms(lambda: gan.step(real), steps)}
+
+    gan = Gan()
+    gan.G.eval()
+    z = torch.randn(64, 100)
+
+    def gan_infer():
+        with torch.no_grad():
+            gan.G(z)
+    results["mlp_gan/infer"] = median_ms(gan_infer, steps)
+
+    vae = Vae()
+    opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
+    x = torch.rand(128, 784)  # (N, 784) pixels in [0, 1]
+
+    def vae_train():
+        loss = vae_loss(vae, x)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loss.item()
+    results["mlp_vae/train"] = median_ms(vae_train, steps)
+
+    vae = Vae()
+
+    def vae_infer():
+        with torch.no_grad():
+            vae(x)
+    results["mlp_vae/infer"] = median_ms(vae_infer, steps)
+    return results
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=50, help="timed steps after the warm-up (at least 20)")
+    p.add_argument("--json", help="also write {name: ms} to this file")
+    args = p.parse_args()
+    torch.set_num_threads(2)
+    results = measure(args.steps)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.steps} steps after {WARMUP}")
+    for name, ms in results.items():
+        print(f"{name:16s} {ms:8.3f} ms")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f)
+
+
+if __name__ == "__main__":
+    main()
