@@ -182,8 +182,9 @@ int train(const TrainConfig& config) {
       }
     }
     bar.finish();
-    write_samples(*job, c.seed, str(c.out, "/samples_epoch", pos.epoch < 99 ? (pos.epoch < 9 ? "00" : "0") : "",
-                                    pos.epoch + 1, ".png"));
+    char png[32];
+    std::snprintf(png, sizeof png, "/samples_epoch%03lld.png", static_cast<long long>(pos.epoch + 1));
+    write_samples(*job, c.seed, c.out + png);
     save_checkpoint(*job, c, {pos.epoch + 1, 0, pos.step}, ckpt);
   }
   std::fclose(metrics);
