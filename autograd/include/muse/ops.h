@@ -12,6 +12,15 @@
 
 namespace muse {
 
+// A (height, width) pair for the 2-D layers' kernel size, stride, padding and dilation; one number means
+// the same value for both, as in PyTorch: conv2d(x, w, {}, /*stride=*/2) or conv2d(x, w, {}, {2, 1}).
+struct Int2 {
+  Int2(int64_t v) : h(v), w(v) {}
+  Int2(int64_t h_, int64_t w_) : h(h_), w(w_) {}
+  bool operator==(const Int2&) const = default;
+  int64_t h, w;
+};
+
 // ---- creation (autograd/factory.cpp) ----
 Tensor empty(const Shape& shape, TensorOptions options = {});
 Tensor zeros(const Shape& shape, TensorOptions options = {});
@@ -170,6 +179,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 // statistics are used. weight, bias and (in training) the running statistics may be undefined.
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum = 0.1, double eps = 1e-5);
+
+// ---- convolution (autograd/ops/conv.cpp) ----
+
+// ---- pooling, resampling and padding (autograd/ops/pool.cpp, autograd/ops/resample.cpp) ----
 
 // ---- joining, splitting and indexing (autograd/ops/index.cpp) ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
