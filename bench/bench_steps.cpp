@@ -6,8 +6,10 @@
 //   mlp_vae/train   Vae forward + vae_loss + zero_grad + backward + Adam step on x (128, 784) in [0, 1],
 //                   the loss read back (as tools/jobs.cpp)
 //   mlp_vae/infer   Vae forward of x (128, 784) under NoGradGuard (mu, logvar, sample, logits)
+//   dcgan/train     models::dcgan()'s Gan::step on a real batch (64, 1, 32, 32) in [-1, 1]
+//   dcgan/infer     the DCGAN's G forward of z (64, 100, 1, 1) in eval mode under NoGradGuard
 // Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
-// (ms_min the fastest). bench/torch/steps.py times the same four in PyTorch; bench/run_steps.sh runs
+// (ms_min the fastest). bench/torch/steps.py times the same six in PyTorch; bench/run_steps.sh runs
 // both, interleaved, and prints the table.
 #include <benchmark/benchmark.h>
 
@@ -16,6 +18,7 @@
 #include <functional>
 #include <vector>
 
+#include "muse/models/dcgan.h"
 #include "muse/models/mlp_gan.h"
 #include "muse/models/mlp_vae.h"
 #include "muse/muse.h"
@@ -88,10 +91,31 @@ void mlp_vae_infer(benchmark::State& state) {
   });
 }
 
+void dcgan_train(benchmark::State& state) {
+  manual_seed(0);
+  models::Gan gan = models::dcgan();
+  Tensor real = rand({64, 1, 32, 32}) * 2.0 - 1.0;  // (N, 1, 32, 32) in [-1, 1]
+  time_steps(state, [&] { benchmark::DoNotOptimize(gan.step(real)); });
+}
+
+void dcgan_infer(benchmark::State& state) {
+  manual_seed(0);
+  models::Gan gan = models::dcgan();
+  gan.G->eval();
+  Tensor z = randn({64, gan.options().latent, 1, 1});  // (N, 100, 1, 1)
+  time_steps(state, [&] {
+    NoGradGuard no_grad;
+    Tensor images = (*gan.G)(z);  // (N, 1, 32, 32)
+    benchmark::DoNotOptimize(images.data_ptr<float>());
+  });
+}
+
 BENCHMARK(mlp_gan_train)->Name("steps/mlp_gan/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_gan_infer)->Name("steps/mlp_gan/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_vae_train)->Name("steps/mlp_vae/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_vae_infer)->Name("steps/mlp_vae/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(dcgan_train)->Name("steps/dcgan/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(dcgan_infer)->Name("steps/dcgan/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

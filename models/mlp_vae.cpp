@@ -26,7 +26,7 @@ std::pair<Tensor, Tensor> Vae::encode(const Tensor& x) {
 // (mu, logvar): dz/dmu = 1, dz/dlogvar = eps * sigma / 2, since sigma = exp(logvar / 2).
 // It samples in eval mode too, so that the test loss is the same single-sample estimate of the
 // negative ELBO as the training loss.
-Tensor Vae::reparameterize(const Tensor& mu, const Tensor& logvar, Generator& gen) {
+Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Generator& gen) {
   Tensor sigma = exp(0.5 * logvar);
   Tensor eps = randn(mu.shape(), {.dtype = mu.dtype(), .device = mu.device()}, gen);
   return mu + sigma * eps;

@@ -1,6 +1,7 @@
 // What `muse train` needs from a model: one training step on a batch of images, its full state for
-// checkpoints, samples for the PNG grids, and (where it has one) a test-set loss. One Job per
-// reference model, built by make_job from the model's name.
+// checkpoints, samples for the PNG grids (generative models), and test-set figures (where the model has
+// them: the VAEs' loss, the classifier's accuracy). One Job per reference model, built by make_job from
+// the model's name.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,10 @@
 
 #include "muse/io/safetensors.h"
 #include "muse/tensor.h"
+
+namespace muse::models {
+class Classifier;
+}
 
 namespace muse::tools {
 
@@ -23,23 +28,28 @@ struct JobOptions {
 class Job {
  public:
   virtual ~Job() = default;
-  // One optimisation step on images (B, 784) with pixels in [0, 1]; returns the named losses.
-  virtual Losses step(const Tensor& images) = 0;
+  // One optimisation step on images (B, 1, 28, 28) with pixels in [0, 1] and their labels (B,) int64;
+  // returns the named losses.
+  virtual Losses step(const Tensor& images, const Tensor& labels) = 0;
   // Model and optimizer tensors, with PyTorch-style keys under a prefix per part ("G.0.weight").
   virtual io::NamedTensors state() = 0;
   // The inverse of state(); a checkpoint of another model gives the strict-mode key report.
   virtual void load(const io::NamedTensors& tensors) = 0;
-  // n images (n, 1, 28, 28) with pixels in [0, 1].
+  // Generative models: n images (n, 1, 28, 28) with pixels in [0, 1].
+  virtual bool generative() const { return true; }
   virtual Tensor sample(int64_t n, Generator& gen) = 0;
-  // The test-set loss per image, for models that define one (the VAE's negative ELBO, in nats).
-  virtual std::optional<double> test_loss(const Tensor& images, Generator& gen) {
-    (void)images, (void)gen;
-    return std::nullopt;
+  // Named figures on the test set (the VAEs' negative ELBO in nats per image, the classifier's accuracy);
+  // empty for models without them.
+  virtual Losses evaluate(const Tensor& images, const Tensor& labels, Generator& gen) {
+    (void)images, (void)labels, (void)gen;
+    return {};
   }
   virtual double lr() const = 0;
+  // The network of the classifier job (the scores' feature network); nullptr for the others.
+  virtual std::shared_ptr<models::Classifier> classifier() { return nullptr; }
 };
 
-// "gan" or "vae"; anything else is a muse::Error listing the known names.
+// "gan", "dcgan", "vae", "convvae" or "classifier"; anything else is a muse::Error listing the known names.
 std::unique_ptr<Job> make_job(const std::string& model, const JobOptions& options);
 const std::vector<std::string>& job_names();
 

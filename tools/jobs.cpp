@@ -2,22 +2,30 @@
 #include <algorithm>
 
 #include "job.h"
+#include "muse/models/classifier.h"
+#include "muse/models/conv_vae.h"
+#include "muse/models/dcgan.h"
 #include "muse/models/mlp_gan.h"
 #include "muse/models/mlp_vae.h"
 #include "muse/muse.h"
+#include "muse/nn/functional.h"
 #include "muse/optim/adam.h"
 
 namespace muse::tools {
 
 namespace {
 
-// The GAN trains on pixels scaled to [-1, 1], the range of G's tanh output.
+// Both GANs train on pixels scaled to [-1, 1], the range of G's tanh output: the MLP on flat (B, 784)
+// images, the DCGAN on (B, 1, 32, 32) images padded with black.
 class GanJob : public Job {
  public:
-  explicit GanJob(const JobOptions& o) : gan_({.lr = o.lr > 0 ? o.lr : 2e-4}) {}
+  GanJob(const JobOptions& o, bool convolutional)
+      : convolutional_(convolutional),
+        gan_(convolutional ? models::dcgan({.lr = o.lr > 0 ? o.lr : 2e-4}) : models::Gan({.lr = o.lr > 0 ? o.lr : 2e-4})) {}
 
-  Losses step(const Tensor& images) override {
-    models::GanLosses l = gan_.step(images * 2.0 - 1.0);
+  Losses step(const Tensor& images, const Tensor&) override {
+    Tensor real = convolutional_ ? models::dcgan_input(images) : images.reshape({images.size(0), 784}) * 2.0 - 1.0;
+    models::GanLosses l = gan_.step(real);
     return {{"loss_d", l.d}, {"loss_g", l.g}, {"d_real", l.d_real}, {"d_fake", l.d_fake}};
   }
   io::NamedTensors state() override {
@@ -35,23 +43,27 @@ class GanJob : public Job {
     gan_.opt_d.load_state_dict(take_prefixed(t, "opt_d."));
   }
   Tensor sample(int64_t n, Generator& gen) override {
-    return ((gan_.sample(n, gen) + 1.0) * 0.5).reshape({n, 1, 28, 28});
+    Tensor s = gan_.sample(n, gen);
+    return convolutional_ ? models::dcgan_output(s) : ((s + 1.0) * 0.5).reshape({n, 1, 28, 28});
   }
   double lr() const override { return gan_.options().lr; }
 
  private:
+  bool convolutional_;
   models::Gan gan_;
 };
 
+// The MLP VAE sees flat (B, 784) images, the convolutional one (B, 1, 28, 28).
+template <class Model>
 class VaeJob : public Job {
  public:
   explicit VaeJob(const JobOptions& o)
-      : vae_(std::make_shared<models::Vae>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(vae_->parameters(), {.lr = lr_}) {}
+      : vae_(std::make_shared<Model>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(vae_->parameters(), {.lr = lr_}) {}
 
-  Losses step(const Tensor& images) override {
+  Losses step(const Tensor& images, const Tensor&) override {
     vae_->train();
-    models::VaeOutput out = vae_->forward(images, default_generator());
-    Tensor loss = models::vae_loss(out, images);
+    Tensor x = input(images);
+    Tensor loss = models::vae_loss(vae_->forward(x, default_generator()), x);
     opt_.zero_grad();
     loss.backward();
     opt_.step();
@@ -73,23 +85,68 @@ class VaeJob : public Job {
     Tensor z = randn({n, vae_->latent()}, {}, gen);
     return sigmoid(vae_->decode(z)).reshape({n, 1, 28, 28});
   }
-  std::optional<double> test_loss(const Tensor& images, Generator& gen) override {
+  // The negative ELBO per test image, one posterior draw each, as during training.
+  Losses evaluate(const Tensor& images, const Tensor&, Generator& gen) override {
     NoGradGuard no_grad;
     vae_->eval();
     double total = 0;
     const int64_t n = images.size(0), batch = 1000;
     for (int64_t i = 0; i < n; i += batch) {
-      Tensor x = images.narrow(0, i, std::min(batch, n - i));
+      Tensor x = input(images.narrow(0, i, std::min(batch, n - i)));
       total += models::vae_loss(vae_->forward(x, gen), x).item();
     }
     vae_->train();
-    return total / static_cast<double>(n);
+    return {{"test_loss", total / static_cast<double>(n)}};
   }
   double lr() const override { return lr_; }
-  models::Vae& model() { return *vae_; }
 
  private:
-  std::shared_ptr<models::Vae> vae_;
+  static Tensor input(const Tensor& images) {
+    return std::is_same_v<Model, models::Vae> ? images.reshape({images.size(0), 784}) : images;
+  }
+
+  std::shared_ptr<Model> vae_;
+  double lr_;
+  optim::Adam opt_;
+};
+
+class ClassifierJob : public Job {
+ public:
+  explicit ClassifierJob(const JobOptions& o)
+      : net_(std::make_shared<models::Classifier>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(net_->parameters(), {.lr = lr_}) {}
+
+  Losses step(const Tensor& images, const Tensor& labels) override {
+    net_->train();
+    Tensor logits = (*net_)(images);
+    Tensor loss = nn::functional::cross_entropy(logits, labels);
+    opt_.zero_grad();
+    loss.backward();
+    opt_.step();
+    NoGradGuard no_grad;
+    double accuracy = mean(eq(argmax(logits, 1), labels).to(kFloat32)).item();
+    return {{"loss", loss.item()}, {"accuracy", accuracy}};
+  }
+  io::NamedTensors state() override {
+    io::NamedTensors out;
+    append_prefixed(out, "model.", net_->state_dict());
+    append_prefixed(out, "opt.", opt_.state_dict());
+    return out;
+  }
+  void load(const io::NamedTensors& t) override {
+    net_->load_state_dict(take_prefixed(t, "model."));
+    opt_.load_state_dict(take_prefixed(t, "opt."));
+  }
+  bool generative() const override { return false; }
+  Tensor sample(int64_t, Generator&) override { throw Error("muse: the classifier does not generate images"); }
+  Losses evaluate(const Tensor& images, const Tensor& labels, Generator&) override {
+    Tensor predicted = models::predict(*net_, images);
+    return {{"test_accuracy", mean(eq(predicted, labels).to(kFloat32)).item()}};
+  }
+  double lr() const override { return lr_; }
+  std::shared_ptr<models::Classifier> classifier() override { return net_; }
+
+ private:
+  std::shared_ptr<models::Classifier> net_;
   double lr_;
   optim::Adam opt_;
 };
@@ -97,14 +154,17 @@ class VaeJob : public Job {
 }  // namespace
 
 const std::vector<std::string>& job_names() {
-  static const std::vector<std::string> names = {"gan", "vae"};
+  static const std::vector<std::string> names = {"gan", "dcgan", "vae", "convvae", "classifier"};
   return names;
 }
 
 std::unique_ptr<Job> make_job(const std::string& model, const JobOptions& options) {
-  if (model == "gan") return std::make_unique<GanJob>(options);
-  if (model == "vae") return std::make_unique<VaeJob>(options);
-  throw Error(str("muse: unknown model '", model, "' (known: gan, vae)"));
+  if (model == "gan") return std::make_unique<GanJob>(options, false);
+  if (model == "dcgan") return std::make_unique<GanJob>(options, true);
+  if (model == "vae") return std::make_unique<VaeJob<models::Vae>>(options);
+  if (model == "convvae") return std::make_unique<VaeJob<models::ConvVae>>(options);
+  if (model == "classifier") return std::make_unique<ClassifierJob>(options);
+  throw Error(str("muse: unknown model '", model, "' (known: gan, dcgan, vae, convvae, classifier)"));
 }
 
 void append_prefixed(io::NamedTensors& out, const std::string& prefix, const io::NamedTensors& part) {

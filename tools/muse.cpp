@@ -32,16 +32,18 @@ const CLI::Validator kPositive(
 int main(int argc, char** argv) {
   CLI::App app{"muse: train and sample the reference generative models", "muse"};
   app.require_subcommand(1);
-  const std::vector<std::string> models = {"gan", "vae"};
+  const std::vector<std::string> models = {"gan", "dcgan", "vae", "convvae", "classifier"};
+  const std::vector<std::string> generators = {"gan", "dcgan", "vae", "convvae"};
   const std::vector<std::string> devices = {"cpu", "cuda"};
 
   TrainConfig tc;
   std::string device = "cpu";
   CLI::App* train = app.add_subcommand("train", "train a model on Fashion-MNIST");
-  train->add_option("model", tc.model, "gan or vae")->required()->check(CLI::IsMember(models));
-  train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 15, vae 10)")->check(kPositive);
-  train->add_option("--batch", tc.batch, "batch size (default: gan 64, vae 128)")->check(kPositive);
-  train->add_option("--lr", tc.lr, "Adam learning rate (default: gan 2e-4, vae 1e-3)")->check(kPositive);
+  train->add_option("model", tc.model, "gan, dcgan, vae, convvae or classifier")->required()->check(CLI::IsMember(models));
+  train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 15, dcgan 5, vae and convvae 10, classifier 5)")
+      ->check(kPositive);
+  train->add_option("--batch", tc.batch, "batch size (default: gan and dcgan 64, the others 128)")->check(kPositive);
+  train->add_option("--lr", tc.lr, "Adam learning rate (default: the GANs 2e-4, the others 1e-3)")->check(kPositive);
   train->add_option("--seed", tc.seed, "seed of every random number (default 0)");
   train->add_option("--out", tc.out, "run directory (default runs/MODEL)");
   train->add_option("--resume", tc.resume, "continue from this checkpoint")->check(CLI::ExistingFile);
@@ -54,22 +56,26 @@ int main(int argc, char** argv) {
   train->add_option("--stop-after", tc.stop_after, "act as if Ctrl-C came after N steps (for tests)")
       ->check(kPositive);
 
-  std::string model, checkpoint, out_png, data_dir;
+  std::string model, checkpoint, out_png;
   int64_t n = 64;
   uint64_t seed = 0;
   CLI::App* sample = app.add_subcommand("sample", "write a PNG grid of samples from a checkpoint");
-  sample->add_option("model", model, "gan or vae")->required()->check(CLI::IsMember(models));
+  sample->add_option("model", model, "gan, dcgan, vae or convvae")->required()->check(CLI::IsMember(generators));
   sample->add_option("--checkpoint", checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
   sample->add_option("--n", n, "number of samples (default 64)")->check(CLI::Range(1, 1024));
   sample->add_option("--seed", seed, "seed of the latent draws (default 0)");
   sample->add_option("--out", out_png, "PNG file to write")->required();
   sample->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
 
-  CLI::App* eval = app.add_subcommand("eval", "the test-set loss of a checkpoint");
-  eval->add_option("model", model, "vae")->required()->check(CLI::IsMember(std::vector<std::string>{"vae"}));
-  eval->add_option("--checkpoint", checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
-  eval->add_option("--seed", seed, "seed of the posterior draws (default 0)");
-  eval->add_option("--data", data_dir, "Fashion-MNIST directory");
+  muse::tools::EvalConfig ec;
+  CLI::App* eval = app.add_subcommand("eval", "score a checkpoint on the test set: the classifier's accuracy, "
+                                      "the generators' FID-FMNIST and IS-FMNIST (and the VAEs' test loss)");
+  eval->add_option("model", ec.model, "gan, dcgan, vae, convvae or classifier")->required()->check(CLI::IsMember(models));
+  eval->add_option("--checkpoint", ec.checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
+  eval->add_option("--classifier", ec.classifier,
+                   "classifier checkpoint, the scores' feature network (default runs/classifier/checkpoint.safetensors)");
+  eval->add_option("--seed", ec.seed, "seed of the generated images and posterior draws (default 0)");
+  eval->add_option("--data", ec.data_dir, "Fashion-MNIST directory");
   eval->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
 
   CLI::App* info = app.add_subcommand("info", "list a checkpoint's tensors, shapes and metadata");
@@ -92,7 +98,10 @@ int main(int argc, char** argv) {
       return muse::tools::train(tc);
     }
     if (*sample) return muse::tools::sample(model, checkpoint, n, seed, out_png, parse_device(device));
-    if (*eval) return muse::tools::eval(model, checkpoint, seed, data_dir, parse_device(device));
+    if (*eval) {
+      ec.device = parse_device(device);
+      return muse::tools::eval(ec);
+    }
     return muse::tools::info(checkpoint);
   } catch (const muse::Error& e) {
     std::fprintf(stderr, "%s\n", e.what());

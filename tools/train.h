@@ -10,7 +10,7 @@
 namespace muse::tools {
 
 struct TrainConfig {
-  std::string model;          // "gan" or "vae"
+  std::string model;          // a name of job_names()
   int64_t epochs = 0;         // 0: the model's default
   int64_t batch = 0;          // 0: the model's default
   double lr = 0;              // 0: the model's default
@@ -26,10 +26,20 @@ struct TrainConfig {
 
 // Returns the process exit status.
 int train(const TrainConfig& config);
+struct EvalConfig {
+  std::string model;
+  std::string checkpoint;
+  std::string classifier = "runs/classifier/checkpoint.safetensors";  // the scores' feature network
+  uint64_t seed = 0;        // of the generated images and the VAEs' posterior draws
+  std::string data_dir;     // "" = /usr/share/datasets/fashion-mnist
+  Device device = kCPU;
+};
+
 int sample(const std::string& model, const std::string& checkpoint, int64_t n, uint64_t seed,
            const std::string& out_png, Device device);
-int eval(const std::string& model, const std::string& checkpoint, uint64_t seed, const std::string& data_dir,
-         Device device);
+// The classifier: test accuracy and confusion matrix. The generative models: FID-FMNIST and IS-FMNIST
+// of 10,000 samples (and the VAEs' test loss).
+int eval(const EvalConfig& config);
 int info(const std::string& checkpoint);
 
 }  // namespace muse::tools

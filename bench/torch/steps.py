@@ -1,6 +1,6 @@
-"""The four measurements of bench/bench_steps.cpp in PyTorch 1.13: median milliseconds per training step
-and per inference forward of mlp_gan (batch 64) and mlp_vae (batch 128), float32 on random data, two
-threads. The steps are written as models/mlp_gan.cpp, models/mlp_vae.cpp and tools/jobs.cpp run them:
+"""The six measurements of bench/bench_steps.cpp in PyTorch 1.13: median milliseconds per training step
+and per inference forward of mlp_gan (batch 64), mlp_vae (batch 128) and dcgan (batch 64, 32x32 images),
+float32 on random data, two threads. The steps are written as models/ and tools/jobs.cpp run them:
 the GAN with the same layers, BCE-with-logits, the non-saturating G loss and Adam(2e-4, (0.5, 0.999));
 the VAE and its loss from bench/torch/mlp_vae.py, Adam(1e-3); losses read back with .item() as muse's
 steps do. zero_grad sets gradients to None, as muse's does (PyTorch 1.13's default zeroes them).
@@ -45,12 +45,29 @@ def gan_discriminator():
                          nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(256, 1))
 
 
-class Gan:
-    """models::Gan: the two networks, their optimizers and Gan::step."""
+def dcgan_generator(latent=100):
+    def up(cin, cout, stride, padding):
+        return [nn.ConvTranspose2d(cin, cout, 4, stride, padding, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+    return nn.Sequential(*up(latent, 256, 1, 0), *up(256, 128, 2, 1), *up(128, 64, 2, 1),
+                         nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
 
-    def __init__(self, latent=100):
+
+def dcgan_discriminator():
+    def down(cin, cout, batch_norm):
+        return ([nn.Conv2d(cin, cout, 4, 2, 1, bias=not batch_norm)] + ([nn.BatchNorm2d(cout)] if batch_norm else []) +
+                [nn.LeakyReLU(0.2)])
+    return nn.Sequential(*down(1, 64, False), *down(64, 128, True), *down(128, 256, True),
+                         nn.Conv2d(256, 1, 4, 1, 0), nn.Flatten())
+
+
+class Gan:
+    """models::Gan: the two networks, their optimizers and Gan::step (z_shape (100,) or (100, 1, 1))."""
+
+    def __init__(self, latent=100, conv=False):
         self.latent = latent
-        self.G, self.D = gan_generator(latent), gan_discriminator()
+        self.z_shape = (latent, 1, 1) if conv else (latent,)
+        self.G = dcgan_generator(latent) if conv else gan_generator(latent)
+        self.D = dcgan_discriminator() if conv else gan_discriminator()
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
@@ -59,7 +76,7 @@ class Gan:
         ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
         self.G.train()
         self.D.train()
-        fake = self.G(torch.randn(n, self.latent))
+        fake = self.G(torch.randn(n, *self.z_shape))
         logit_real = self.D(real)
         logit_fake = self.D(fake.detach())
         loss_d = (F.binary_cross_entropy_with_logits(logit_real, ones) +
@@ -109,6 +126,19 @@ def measure(steps):
         with torch.no_grad():
             vae(x)
     results["mlp_vae/infer"] = median_ms(vae_infer, steps)
+
+    gan = Gan(conv=True)
+    real = torch.rand(64, 1, 32, 32) * 2 - 1
+    results["dcgan/train"] = median_ms(lambda: gan.step(real), steps)
+
+    gan = Gan(conv=True)
+    gan.G.eval()
+    z = torch.randn(64, 100, 1, 1)
+
+    def dcgan_infer():
+        with torch.no_grad():
+            gan.G(z)
+    results["dcgan/infer"] = median_ms(dcgan_infer, steps)
     return results
 
 

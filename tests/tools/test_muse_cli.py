@@ -33,6 +33,11 @@ def losses(path):
     return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
 
 
+def step_rows(path):
+    """The rows of training steps (not the end-of-epoch test figures)."""
+    return [r for r in losses(path) if not any(k.startswith("test_") for k in r)]
+
+
 @case
 def help_everywhere():
     for args in [["--help"], ["train", "--help"], ["sample", "--help"], ["eval", "--help"], ["info", "--help"]]:
@@ -55,17 +60,18 @@ def train(model, out, *extra):
 
 @case
 def resume_is_bit_identical():
-    for model, stop in [("gan", 27), ("vae", 4)]:
+    for model, stop in [("gan", 27), ("vae", 4), ("dcgan", 9)]:
         whole, parts = f"{TMP}/{model}_whole", f"{TMP}/{model}_parts"
         assert train(model, whole).returncode == 0
         r = train(model, parts, "--stop-after", stop)
         assert r.returncode == 0 and "stopped at step" in r.stderr, r.stderr
-        assert len(losses(f"{parts}/metrics.jsonl")) == stop
+        assert len(step_rows(f"{parts}/metrics.jsonl")) == stop
         r = muse("train", model, "--epochs", 2, "--log-every", 1, "--out", parts,
                  "--resume", f"{parts}/checkpoint.safetensors")
         assert r.returncode == 0, r.stderr
         a, b = losses(f"{whole}/metrics.jsonl"), losses(f"{parts}/metrics.jsonl")
-        assert len(a) == len(b) == (1280 // (64 if model == "gan" else 128)) * 2, (len(a), len(b))
+        assert len(step_rows(f"{whole}/metrics.jsonl")) == (1280 // (128 if model == "vae" else 64)) * 2
+        assert len(a) == len(b), (len(a), len(b))
         assert a == b, f"{model}: resumed run differs from the uninterrupted one"
 
 
@@ -107,6 +113,42 @@ def eval_vae_prints_test_loss():
 
 
 @case
+def classifier_trains_and_reports_accuracy_and_confusion():
+    out = f"{TMP}/classifier"
+    r = muse("train", "classifier", "--limit", 2560, "--epochs", 1, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "test_accuracy" in r.stderr, r.stderr
+    assert not os.path.exists(f"{out}/samples_epoch001.png")  # it generates nothing
+    r = muse("eval", "classifier", "--checkpoint", f"{out}/checkpoint.safetensors")
+    assert r.returncode == 0, r.stderr
+    accuracy = float(r.stdout.split("test_accuracy:")[1].split()[0])
+    assert 0.5 < accuracy <= 1, accuracy  # 20 steps on 2560 images; chance is 0.1
+    rows = [line for line in r.stdout.splitlines() if line[:1].isdigit()]
+    assert len(rows) == 10 and "Ankle boot" in rows[9], r.stdout
+    assert sum(int(v) for row in rows for v in row.split()[-10:]) == 10000
+    r = muse("sample", "classifier", "--checkpoint", f"{out}/checkpoint.safetensors", "--out", f"{TMP}/c.png")
+    assert r.returncode == 2, (r.returncode, r.stderr)  # not a generator
+
+
+@case
+def eval_generators_prints_fid_and_is():
+    for model in ["dcgan", "convvae"]:
+        out = f"{TMP}/{model}_eval"
+        r = muse("train", model, "--limit", 640, "--epochs", 1, "--out", out)
+        assert r.returncode == 0, r.stderr
+        r = muse("eval", model, "--checkpoint", f"{out}/checkpoint.safetensors",
+                 "--classifier", f"{TMP}/classifier/checkpoint.safetensors")
+        assert r.returncode == 0, r.stderr
+        fid = float(r.stdout.split("FID-FMNIST:")[1].split()[0])
+        floor = float(r.stdout.split("FID-FMNIST")[2].split()[0].rstrip(","))
+        inception = float(r.stdout.split("IS-FMNIST:")[1].split()[0])
+        assert fid > floor >= 0 and 1 <= inception <= 10, r.stdout  # 10 steps of training: far from real
+    r = muse("eval", "gan", "--checkpoint", f"{TMP}/gan_whole/checkpoint.safetensors",
+             "--classifier", f"{TMP}/none.safetensors")
+    assert r.returncode == 1 and "muse train classifier" in r.stderr, (r.returncode, r.stderr)
+
+
+@case
 def bad_checkpoints_are_errors():
     good = open(f"{TMP}/gan_whole/checkpoint.safetensors", "rb").read()
     cut = f"{TMP}/cut.safetensors"
@@ -143,7 +185,7 @@ def sigint_saves_a_checkpoint_and_exits_0():
     assert "stopped at step" in err, err
     r = muse("info", f"{out}/checkpoint.safetensors")
     step = int(r.stdout.split("step")[1].split()[0])
-    assert step == len(losses(f"{out}/metrics.jsonl")) and step > 0
+    assert step == len(step_rows(f"{out}/metrics.jsonl")) and step > 0
 
 
 passed = 0

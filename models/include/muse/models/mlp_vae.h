@@ -24,8 +24,6 @@ class Vae : public nn::Module {
 
   // q(z|x): the mean and log-variance of the approximate posterior. x is (N, 784) in [0, 1].
   std::pair<Tensor, Tensor> encode(const Tensor& x);
-  // z = mu + sigma * eps with eps ~ N(0, I): the reparameterisation trick.
-  Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Generator& gen = default_generator());
   // p(x|z): Bernoulli logits for each pixel.
   Tensor decode(const Tensor& z);
   VaeOutput forward(const Tensor& x, Generator& gen);
@@ -38,8 +36,11 @@ class Vae : public nn::Module {
   std::shared_ptr<nn::Linear> fc1, fc_mu, fc_logvar, fc3, fc4;
 };
 
+// z = mu + sigma * eps with eps ~ N(0, I), sigma = exp(logvar / 2): the reparameterisation trick.
+Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Generator& gen = default_generator());
+
 // The negative ELBO summed over the batch, in nats: BCE-with-logits summed over pixels + Gaussian KL.
-// Divide by N for the per-image figure that docs/vae.md reports.
+// Divide by N for the per-image figure that docs/vae.md reports. Any shapes: logits and x match.
 Tensor vae_loss(const VaeOutput& out, const Tensor& x);
 
 }  // namespace muse::models
