@@ -9,7 +9,7 @@
 // conv2d's input gradient, so its forward is col2im(Wt^T x2) and its backward is the conv2d forward on dy.
 // In groups, each product is a batch of G independent ones: rows of Wt, cols and out2 split into G
 // contiguous blocks. The GEMM kernel reads Wt^T and cols^T in place through its transpose flags; the one
-// copy is out2 <-> (N, K, Ho, Wo), which is a free view when N = 1.
+// copy is out2 <-> (N, K, Ho, Wo), which is a free view when N = 1 or when the layer is dense (below).
 // Reference: https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
 #include <algorithm>
 #include <string>
@@ -35,16 +35,34 @@ ConvGeometry geometry(const Shape& image, const Shape& weight, const ConvArgs& a
           a.padding.h, a.padding.w, a.dilation.h, a.dilation.w, ho,          wo};
 }
 
-// (N, C, H, W) -> (C, N*H*W) and back; views when N = 1.
-Array channel_major(const Array& x) {
-  int64_t n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
-  if (n == 1) return contiguous_array(x).view({c, hw});
-  return contiguous_array(x.view({n, c, hw}).permute({1, 0, 2})).view({c, n * hw});
+// One convolution: its geometry, its groups, and whether it is dense: the kernel covers the whole unpadded
+// image (a 1 x 1 output) in one group, which makes the layer a fully connected one (dcgan's first and last
+// layers). Then the image itself, viewed (N, C*kh*kw), is cols^T and the output (N, K) is out2^T, already
+// batch-major: nothing is copied or rearranged, and the products read the transposes through the GEMM's
+// flags.
+struct Conv {
+  ConvGeometry g;
+  int64_t groups;
+  bool dense;
+};
+
+Conv make_conv(const ConvGeometry& g, int64_t groups) {
+  bool dense = groups == 1 && g.ho == 1 && g.wo == 1 && g.ph == 0 && g.pw == 0 && g.kh == g.h && g.kw == g.w;
+  return {g, groups, dense};
 }
-Array batch_major(const Array& x2, const Shape& shape) {
-  int64_t n = shape[0], c = shape[1], hw = shape[2] * shape[3];
-  if (n == 1) return x2.view(shape);
-  return contiguous_array(x2.view({c, n, hw}).permute({1, 0, 2})).view(shape);
+
+// The output (N, K, Ho, Wo), contiguous, as out2: (K, N*Ho*Wo), or (N, K) when dense. A view when N = 1.
+Array to_out2(const Conv& c, const Array& out) {
+  int64_t n = out.shape[0], k = out.shape[1], hw = out.shape[2] * out.shape[3];
+  if (c.dense) return out.view({n, k});
+  if (n == 1) return out.view({k, hw});
+  return contiguous_array(out.view({n, k, hw}).permute({1, 0, 2})).view({k, n * hw});
+}
+// And back: out2 as the output of shape (N, K, Ho, Wo).
+Array from_out2(const Conv& c, const Array& out2, const Shape& shape) {
+  int64_t n = shape[0], k = shape[1], hw = shape[2] * shape[3];
+  if (c.dense || n == 1) return out2.view(shape);
+  return contiguous_array(out2.view({k, n, hw}).permute({1, 0, 2})).view(shape);
 }
 
 // Weight (K, C/G, kh, kw) as G blocks (G, K/G, C/G*kh*kw).
@@ -52,36 +70,53 @@ Array grouped(const Array& w, int64_t groups) {
   return w.view({groups, w.shape[0] / groups, w.numel() / w.shape[0]});
 }
 
-// out2 (K, N*Ho*Wo) = Wt cols, cols = im2col(image). Returns cols too (the weight gradient reads it).
-std::pair<Array, Array> conv_product(const Array& image, const Array& w, const ConvGeometry& g, int64_t groups) {
+// out2 = Wt cols with cols = im2col(image) (dense: out2^T = image Wt^T). Returns cols too (the weight
+// gradient reads it).
+std::pair<Array, Array> conv_product(const Array& image, const Array& w, const Conv& c) {
   Backend& be = backend(image.device());
+  const ConvGeometry& g = c.g;
+  int64_t k = w.shape[0];
+  if (c.dense) {
+    Array cols_t = image.view({1, g.n, g.rows()}), out2 = Array::empty({g.n, k}, image.dtype, image.device());
+    be.matmul(cols_t, false, w.view({1, k, g.rows()}), true, out2.view({1, g.n, k}));
+    return {out2, cols_t.view({g.n, g.rows()})};
+  }
   Array cols = Array::empty({g.rows(), g.cols()}, image.dtype, image.device());
   be.im2col(image, g, cols);
-  int64_t k = w.shape[0];
   Array out2 = Array::empty({k, g.cols()}, image.dtype, image.device());
-  be.matmul(grouped(w, groups), false, cols.view({groups, g.rows() / groups, g.cols()}), false,
-            out2.view({groups, k / groups, g.cols()}));
+  be.matmul(grouped(w, c.groups), false, cols.view({c.groups, g.rows() / c.groups, g.cols()}), false,
+            out2.view({c.groups, k / c.groups, g.cols()}));
   return {out2, cols};
 }
 
-// image (N, C, H, W) = col2im(Wt^T out2): the adjoint of conv_product with respect to the image.
-Array conv_adjoint(const Array& out2, const Array& w, const ConvGeometry& g, int64_t groups) {
+// image (N, C, H, W) = col2im(Wt^T out2): the adjoint of conv_product with respect to the image (dense:
+// image = out2^T Wt).
+Array conv_adjoint(const Array& out2, const Array& w, const Conv& c) {
   Backend& be = backend(out2.device());
-  Array cols = Array::empty({g.rows(), g.cols()}, out2.dtype, out2.device());
+  const ConvGeometry& g = c.g;
   int64_t k = w.shape[0];
-  be.matmul(grouped(w, groups), true, out2.view({groups, k / groups, g.cols()}), false,
-            cols.view({groups, g.rows() / groups, g.cols()}));
   Array image = Array::empty({g.n, g.c, g.h, g.w}, out2.dtype, out2.device());
+  if (c.dense) {
+    be.matmul(out2.view({1, g.n, k}), false, w.view({1, k, g.rows()}), false, image.view({1, g.n, g.rows()}));
+    return image;
+  }
+  Array cols = Array::empty({g.rows(), g.cols()}, out2.dtype, out2.device());
+  be.matmul(grouped(w, c.groups), true, out2.view({c.groups, k / c.groups, g.cols()}), false,
+            cols.view({c.groups, g.rows() / c.groups, g.cols()}));
   be.col2im(cols, g, image);
   return image;
 }
 
-// d Wt (K, C/G, kh, kw) = d out2 cols^T, group by group.
-Array weight_grad(const Array& dout2, const Array& cols, const Shape& w_shape, int64_t groups) {
+// d Wt (K, C/G, kh, kw) = d out2 cols^T, group by group (dense: (d out2^T)^T cols^T).
+Array weight_grad(const Array& dout2, const Array& cols, const Shape& w_shape, const Conv& c) {
   Array dw = Array::empty(w_shape, dout2.dtype, dout2.device());
-  int64_t k = w_shape[0], rows = cols.shape[0], ncols = cols.shape[1];
-  backend(dw.device()).matmul(dout2.view({groups, k / groups, ncols}), false,
-                              cols.view({groups, rows / groups, ncols}), true, grouped(dw, groups));
+  Backend& be = backend(dw.device());
+  int64_t k = w_shape[0], rows = c.g.rows(), ncols = c.g.cols();
+  if (c.dense)
+    be.matmul(dout2.view({1, c.g.n, k}), true, cols.view({1, c.g.n, rows}), false, dw.view({1, k, rows}));
+  else
+    be.matmul(dout2.view({c.groups, k / c.groups, ncols}), false, cols.view({c.groups, rows / c.groups, ncols}),
+              true, grouped(dw, c.groups));
   return dw;
 }
 
@@ -151,19 +186,18 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   int64_t ho = conv_size(x.size(2), weight.size(2), stride.h, padding.h, dilation.h);
   int64_t wo = conv_size(x.size(3), weight.size(3), stride.w, padding.w, dilation.w);
   check_output_size(a, input, weight, ho, wo);
-  ConvGeometry g = geometry(x.shape(), weight.shape(), a, ho, wo);
+  Conv c = make_conv(geometry(x.shape(), weight.shape(), a, ho, wo), groups);
   Array w = contiguous_array(weight);
-  auto [y2, cols] = conv_product(contiguous_array(x), w, g, groups);
-  Array y = batch_major(y2, {g.n, weight.size(0), ho, wo});
+  auto [y2, cols] = conv_product(contiguous_array(x), w, c);
+  Array y = from_out2(c, y2, {x.size(0), weight.size(0), ho, wo});
   if (bias.defined()) add_bias(y, bias);
 
   bool need_x = x.requires_grad(), need_w = weight.requires_grad();
-  auto backward = [g, groups, w_shape = weight.shape(), w = need_x ? wrap(w) : Tensor(),
-                   cols = need_w ? wrap(cols) : Tensor(), need_b = bias.defined() && bias.requires_grad()](
-                      const Tensor& dy) -> Gradients {
-    Array dy2 = channel_major(contiguous_array(dy));
-    Tensor dx = w.defined() ? wrap(conv_adjoint(dy2, array(w), g, groups)) : Tensor();
-    Tensor dw = cols.defined() ? wrap(weight_grad(dy2, array(cols), w_shape, groups)) : Tensor();
+  auto backward = [c, w_shape = weight.shape(), w = need_x ? wrap(w) : Tensor(), cols = need_w ? wrap(cols) : Tensor(),
+                   need_b = bias.defined() && bias.requires_grad()](const Tensor& dy) -> Gradients {
+    Array dy2 = to_out2(c, contiguous_array(dy));
+    Tensor dx = w.defined() ? wrap(conv_adjoint(dy2, array(w), c)) : Tensor();
+    Tensor dw = cols.defined() ? wrap(weight_grad(dy2, array(cols), w_shape, c)) : Tensor();
     Tensor db = need_b ? sum(dy, {0, 2, 3}) : Tensor();
     return {dx, dw, db};
   };
@@ -187,20 +221,21 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   int64_t wo = transposed_size(x.size(3), weight.size(3), stride.w, padding.w, dilation.w, output_padding.w);
   check_output_size(a, input, weight, ho, wo);
   // The convolution whose input gradient this is: image y (N, Cout, ho, wo), output x (H, W).
-  ConvGeometry g = geometry({x.size(0), weight.size(1) * groups, ho, wo}, weight.shape(), a, x.size(2), x.size(3));
-  Array w = contiguous_array(weight), x2 = channel_major(contiguous_array(x));
-  Array y = conv_adjoint(x2, w, g, groups);
+  Conv c = make_conv(geometry({x.size(0), weight.size(1) * groups, ho, wo}, weight.shape(), a, x.size(2), x.size(3)),
+                     groups);
+  Array w = contiguous_array(weight), x2 = to_out2(c, contiguous_array(x));
+  Array y = conv_adjoint(x2, w, c);
   if (bias.defined()) add_bias(y, bias);
 
   bool need_x = x.requires_grad(), need_w = weight.requires_grad();
-  auto backward = [g, groups, x_shape = x.shape(), w_shape = weight.shape(), w = wrap(w),
+  auto backward = [c, x_shape = x.shape(), w_shape = weight.shape(), w = wrap(w),
                    x2 = need_w ? wrap(x2) : Tensor(), need_x,
                    need_b = bias.defined() && bias.requires_grad()](const Tensor& dy) -> Gradients {
     Tensor dx, dw;
     if (need_x || x2.defined()) {
-      auto [dx2, cols] = conv_product(contiguous_array(dy), array(w), g, groups);
-      if (need_x) dx = wrap(batch_major(dx2, x_shape));
-      if (x2.defined()) dw = wrap(weight_grad(array(x2), cols, w_shape, groups));
+      auto [dx2, cols] = conv_product(contiguous_array(dy), array(w), c);
+      if (need_x) dx = wrap(from_out2(c, dx2, x_shape));
+      if (x2.defined()) dw = wrap(weight_grad(array(x2), cols, w_shape, c));
     }
     Tensor db = need_b ? sum(dy, {0, 2, 3}) : Tensor();
     return {dx, dw, db};

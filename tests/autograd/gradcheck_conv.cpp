@@ -36,6 +36,9 @@ TEST_CASE("gradcheck conv2d") {
   CHECK(gradcheck(plain, {input({2, 4, 3}, 12), input({3, 2, 2, 2}, 13), input({3}, 14)}));
   CHECK(gradcheck([](const Inputs& v) { return conv2d(v[0], v[1], v[2], 1, 1); },
                   {input({2, 2, 2, 3}, 15), input({2, 2, 4, 5}, 16), input({2}, 17)}));
+  // Dense: the kernel covers the unpadded image (1 x 1 output), batched and unbatched.
+  CHECK(gradcheck(plain, {input({3, 2, 3, 4}, 63), input({4, 2, 3, 4}, 64), input({4}, 65)}));
+  CHECK(gradcheck([](const Inputs& v) { return conv2d(v[0], v[1], {}, 2); }, {input({2, 3, 2}, 66), input({3, 2, 3, 2}, 67)}));
   // Non-contiguous input (transposed H and W, and sliced channels) and weight (transposed out/in).
   CHECK(gradcheck([](const Inputs& v) { return conv2d(v[0].transpose(2, 3), v[1].transpose(0, 1), v[2], {1, 2}, 1); },
                   {input({2, 2, 5, 4}, 18), input({2, 3, 3, 3}, 19), input({3}, 20)}));
@@ -61,8 +64,9 @@ TEST_CASE("gradcheck conv_transpose2d") {
   CHECK(gradcheck([](const Inputs& v) { return conv_transpose2d(v[0], v[1], v[2], 2, 0, 1, 3); },
                   {input({2, 3, 2, 3}, 42), input({3, 1, 2, 3}, 43), input({3}, 44)}));
   CHECK(gradcheck(plain, {input({3, 2, 3}, 45), input({3, 2, 2, 2}, 46), input({2}, 47)}));
-  // The DCGAN generator's first layer in small: a 1 x 1 input to a 4 x 4 output.
+  // The DCGAN generator's first layer in small (dense: a 1 x 1 input to a 4 x 4 output), and unbatched.
   CHECK(gradcheck(plain, {input({3, 5, 1, 1}, 48), input({5, 2, 4, 4}, 49), input({2}, 50)}));
+  CHECK(gradcheck(plain, {input({5, 1, 1}, 68), input({5, 2, 3, 2}, 69), input({2}, 70)}));
   // Non-contiguous input and weight.
   CHECK(gradcheck([](const Inputs& v) { return conv_transpose2d(v[0].transpose(2, 3), v[1].transpose(2, 3), v[2], 2, 1); },
                   {input({2, 3, 4, 3}, 51), input({3, 2, 3, 4}, 52), input({2}, 53)}));

@@ -60,7 +60,9 @@ names = [
     case("conv_dilated_groups", False, (1, 4, 8, 7), (6, 2, 2, 3), stride=(1, 2), padding=(2, 1),
          dilation=(2, 3), groups=2, bias=False),
     case("conv_depthwise", False, (3, 3, 5, 5), (3, 1, 3, 3), padding=(1, 1), groups=3),
+    case("conv_dense", False, (3, 5, 3, 4), (2, 5, 3, 4)),  # the kernel covers the image: a 1 x 1 output
     case("convt_plain", True, (2, 3, 4, 3), (3, 2, 3, 2)),
+    case("convt_dense", True, (3, 5, 1, 1), (5, 2, 4, 3), stride=(2, 2)),
     case("convt_strided", True, (2, 4, 3, 4), (4, 3, 4, 4), stride=(2, 2), padding=(1, 1)),
     case("convt_output_padding", True, (1, 2, 3, 3), (2, 2, 3, 2), stride=(3, 2), padding=(1, 0),
          output_padding=(2, 1), bias=False),
