@@ -70,23 +70,29 @@ Array grouped(const Array& w, int64_t groups) {
   return w.view({groups, w.shape[0] / groups, w.numel() / w.shape[0]});
 }
 
-// out2 = Wt cols with cols = im2col(image) (dense: out2^T = image Wt^T). Returns cols too (the weight
-// gradient reads it).
-std::pair<Array, Array> conv_product(const Array& image, const Array& w, const Conv& c) {
-  Backend& be = backend(image.device());
+// cols = im2col(image) (C*kh*kw, N*Ho*Wo); dense: the image itself viewed (N, C*kh*kw), which is cols^T.
+Array columns(const Array& image, const Conv& c) {
+  const ConvGeometry& g = c.g;
+  if (c.dense) return image.view({g.n, g.rows()});
+  Array cols = Array::empty({g.rows(), g.cols()}, image.dtype, image.device());
+  backend(image.device()).im2col(image, g, cols);
+  return cols;
+}
+
+// out2 = Wt cols (dense: out2^T = cols^T Wt^T).
+Array conv_product(const Array& cols, const Array& w, const Conv& c) {
+  Backend& be = backend(cols.device());
   const ConvGeometry& g = c.g;
   int64_t k = w.shape[0];
   if (c.dense) {
-    Array cols_t = image.view({1, g.n, g.rows()}), out2 = Array::empty({g.n, k}, image.dtype, image.device());
-    be.matmul(cols_t, false, w.view({1, k, g.rows()}), true, out2.view({1, g.n, k}));
-    return {out2, cols_t.view({g.n, g.rows()})};
+    Array out2 = Array::empty({g.n, k}, cols.dtype, cols.device());
+    be.matmul(cols.view({1, g.n, g.rows()}), false, w.view({1, k, g.rows()}), true, out2.view({1, g.n, k}));
+    return out2;
   }
-  Array cols = Array::empty({g.rows(), g.cols()}, image.dtype, image.device());
-  be.im2col(image, g, cols);
-  Array out2 = Array::empty({k, g.cols()}, image.dtype, image.device());
+  Array out2 = Array::empty({k, g.cols()}, cols.dtype, cols.device());
   be.matmul(grouped(w, c.groups), false, cols.view({c.groups, g.rows() / c.groups, g.cols()}), false,
             out2.view({c.groups, k / c.groups, g.cols()}));
-  return {out2, cols};
+  return out2;
 }
 
 // image (N, C, H, W) = col2im(Wt^T out2): the adjoint of conv_product with respect to the image (dense:
@@ -188,7 +194,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   check_output_size(a, input, weight, ho, wo);
   Conv c = make_conv(geometry(x.shape(), weight.shape(), a, ho, wo), groups);
   Array w = contiguous_array(weight);
-  auto [y2, cols] = conv_product(contiguous_array(x), w, c);
+  Array cols = columns(contiguous_array(x), c), y2 = conv_product(cols, w, c);
   Array y = from_out2(c, y2, {x.size(0), weight.size(0), ho, wo});
   if (bias.defined()) add_bias(y, bias);
 
@@ -228,13 +234,13 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   if (bias.defined()) add_bias(y, bias);
 
   bool need_x = x.requires_grad(), need_w = weight.requires_grad();
-  auto backward = [c, x_shape = x.shape(), w_shape = weight.shape(), w = wrap(w),
-                   x2 = need_w ? wrap(x2) : Tensor(), need_x,
+  auto backward = [c, x_shape = x.shape(), w_shape = weight.shape(), w = need_x ? wrap(w) : Tensor(),
+                   x2 = need_w ? wrap(x2) : Tensor(),
                    need_b = bias.defined() && bias.requires_grad()](const Tensor& dy) -> Gradients {
     Tensor dx, dw;
-    if (need_x || x2.defined()) {
-      auto [dx2, cols] = conv_product(contiguous_array(dy), array(w), c);
-      if (need_x) dx = wrap(from_out2(c, dx2, x_shape));
+    if (w.defined() || x2.defined()) {
+      Array cols = columns(contiguous_array(dy), c);
+      if (w.defined()) dx = wrap(from_out2(c, conv_product(cols, array(w), c), x_shape));
       if (x2.defined()) dw = wrap(weight_grad(array(x2), cols, w_shape, c));
     }
     Tensor db = need_b ? sum(dy, {0, 2, 3}) : Tensor();
