@@ -101,3 +101,26 @@ TEST_CASE("Conv2d and ConvTranspose2d: errors name the layer and the shapes") {
   // Errors of the op itself still surface (an input too small for the kernel).
   CHECK_THROWS_WITH_AS(conv(zeros({1, 1, 1, 1})), Contains("conv2d: output size"), Error);
 }
+
+TEST_CASE("Conv2d and ConvTranspose2d: the dcgan stacks map (N, 100, 1, 1) to 32 x 32 images and back to a score") {
+  Sequential G(std::make_shared<ConvTranspose2d>(100, 256, 4), std::make_shared<ReLU>(),
+               std::make_shared<ConvTranspose2d>(256, 128, 4, ConvTranspose2dOptions{.stride = 2, .padding = 1}),
+               std::make_shared<ReLU>(),
+               std::make_shared<ConvTranspose2d>(128, 64, 4, ConvTranspose2dOptions{.stride = 2, .padding = 1}),
+               std::make_shared<ReLU>(),
+               std::make_shared<ConvTranspose2d>(64, 1, 4, ConvTranspose2dOptions{.stride = 2, .padding = 1}),
+               std::make_shared<Tanh>());
+  Sequential D(std::make_shared<Conv2d>(1, 64, 4, Conv2dOptions{.stride = 2, .padding = 1}),
+               std::make_shared<LeakyReLU>(0.2),
+               std::make_shared<Conv2d>(64, 128, 4, Conv2dOptions{.stride = 2, .padding = 1}),
+               std::make_shared<LeakyReLU>(0.2),
+               std::make_shared<Conv2d>(128, 256, 4, Conv2dOptions{.stride = 2, .padding = 1}),
+               std::make_shared<LeakyReLU>(0.2), std::make_shared<Conv2d>(256, 1, 4));
+  Tensor fake = G(randn({3, 100, 1, 1}));
+  CHECK(fake.shape() == Shape{3, 1, 32, 32});
+  Tensor score = D(fake);
+  CHECK(score.shape() == Shape{3, 1, 1, 1});
+  score.sum().backward();
+  for (const Tensor& p : G.parameters()) CHECK(p.grad().defined());
+  CHECK(G.state_dict()[0].first == "0.weight");
+}
