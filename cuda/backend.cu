@@ -46,6 +46,8 @@ class CudaBackend final : public Backend {
   void matmul(const Array& a, bool ta, const Array& b, bool tb, const Array& c) override {
     cuda::matmul(a, ta, b, tb, c);
   }
+  void im2col(const Array& x, const ConvGeometry& g, const Array& c) override { cuda::im2col(x, g, c); }
+  void col2im(const Array& c, const ConvGeometry& g, const Array& dx) override { cuda::col2im(c, g, dx); }
   void index_select(const Array& x, int64_t o, int64_t n, int64_t i, const Array& idx, const Array& out) override {
     cuda::index_select(x, o, n, i, idx, out);
   }

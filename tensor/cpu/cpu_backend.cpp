@@ -48,6 +48,8 @@ class CpuBackend final : public Backend {
   void matmul(const Array& a, bool ta, const Array& b, bool tb, const Array& c) override {
     cpu::matmul(a, ta, b, tb, c);
   }
+  void im2col(const Array& x, const ConvGeometry& g, const Array& c) override { cpu::im2col(x, g, c); }
+  void col2im(const Array& c, const ConvGeometry& g, const Array& dx) override { cpu::col2im(c, g, dx); }
   void index_select(const Array& x, int64_t o, int64_t n, int64_t i, const Array& idx,
                     const Array& out) override {
     cpu::index_select(x, o, n, i, idx, out);

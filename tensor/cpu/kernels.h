@@ -33,6 +33,10 @@ void softmax_backward(const Array& y, const Array& dy, int64_t outer, int64_t n,
 // matmul.cpp
 void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c);
 
+// conv.cpp
+void im2col(const Array& x, const ConvGeometry& g, const Array& cols);
+void col2im(const Array& cols, const ConvGeometry& g, const Array& dx);
+
 // index.cpp
 void index_select(const Array& x, int64_t outer, int64_t n, int64_t inner, const Array& index,
                   const Array& out);

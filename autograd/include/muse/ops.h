@@ -181,6 +181,16 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& bias, bool training, double momentum = 0.1, double eps = 1e-5);
 
 // ---- convolution (autograd/ops/conv.cpp) ----
+// torch.nn.functional.conv2d: x (N, C, H, W) or unbatched (C, H, W), weight (out_channels, C / groups, kH,
+// kW), bias (out_channels,) or undefined; output (N, out_channels, Ho, Wo) with
+// Ho = (H + 2 padding.h - dilation.h (kH - 1) - 1) / stride.h + 1, and likewise Wo.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Int2 stride = 1, Int2 padding = 0,
+              Int2 dilation = 1, int64_t groups = 1);
+// torch.nn.functional.conv_transpose2d (the gradient of conv2d with respect to its input): x (N, C, H, W) or
+// (C, H, W), weight (C, out_channels / groups, kH, kW); output (N, out_channels, Ho, Wo) with
+// Ho = (H - 1) stride.h - 2 padding.h + dilation.h (kH - 1) + output_padding.h + 1, and likewise Wo.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Int2 stride = 1,
+                        Int2 padding = 0, Int2 output_padding = 0, int64_t groups = 1, Int2 dilation = 1);
 
 // ---- pooling, resampling and padding (autograd/ops/pool.cpp, autograd/ops/resample.cpp) ----
 

@@ -13,6 +13,7 @@
 #include "muse/device.h"
 #include "muse/generator.h"
 #include "tensor/array.h"
+#include "tensor/conv_math.h"
 
 namespace muse {
 
@@ -89,6 +90,14 @@ class Backend {
   // (batch_a, K, M); b is (batch_b, K, N) or (batch_b, N, K). batch_a and batch_b are 1 or c's batch
   // (a batch of 1 is reused for every i). c is (batch, M, N). All three are 3-D and contiguous.
   virtual void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c) = 0;
+
+  // The patches of a 2-D convolution as a matrix, and its adjoint (index math in tensor/conv_math.h).
+  // im2col: cols (C*kh*kw, N*Ho*Wo)[(c, i, j), (n, oh, ow)] = x (N, C, H, W)[n, c, ih, iw] with
+  // ih = oh*sh - ph + i*dh, iw = ow*sw - pw + j*dw, and 0 where (ih, iw) falls in the padding.
+  // col2im: dx (N, C, H, W) = the sum of every entry of cols onto the position im2col read it from;
+  // dx is overwritten, not accumulated into. x / dx have geometry g's image shape; float dtypes.
+  virtual void im2col(const Array& x, const ConvGeometry& g, const Array& cols) = 0;
+  virtual void col2im(const Array& cols, const ConvGeometry& g, const Array& dx) = 0;
 
   // out (outer, k, inner) = x (outer, n, inner) at the k int64 positions in index.
   virtual void index_select(const Array& x, int64_t outer, int64_t n, int64_t inner,

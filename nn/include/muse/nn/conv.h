@@ -1,0 +1,67 @@
+// Conv2d and ConvTranspose2d, as torch.nn.Conv2d and torch.nn.ConvTranspose2d (zero padding), on the
+// conv2d / conv_transpose2d ops (muse/ops.h). Options are designated initializers:
+//   Conv2d conv(1, 64, 4, {.stride = 2, .padding = 1});
+#pragma once
+
+#include "muse/nn/module.h"
+#include "muse/ops.h"
+
+namespace muse::nn {
+
+struct Conv2dOptions {
+  Int2 stride = 1;
+  Int2 padding = 0;
+  Int2 dilation = 1;
+  int64_t groups = 1;
+  bool bias = true;
+};
+
+// y = conv2d(x, W, b) for x (N, in_channels, H, W) or (in_channels, H, W). PyTorch's default
+// initialisation: W (out, in / groups, kh, kw) ~ kaiming_uniform(a = sqrt(5)), which is U(-1/sqrt(fan_in),
+// 1/sqrt(fan_in)) with fan_in = in / groups * kh * kw, and b (out,) ~ the same uniform; the weight's
+// numbers are drawn from gen first, then the bias's.
+class Conv2d : public Module {
+ public:
+  Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Conv2dOptions options = {},
+         Generator& gen = default_generator());
+
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  void reset_parameters(Generator& gen = default_generator());
+
+  const int64_t in_channels, out_channels;
+  const Int2 kernel_size;
+  const Conv2dOptions options;
+  Tensor weight;  // (out_channels, in_channels / groups, kh, kw)
+  Tensor bias;    // (out_channels,), undefined without bias
+};
+
+struct ConvTranspose2dOptions {
+  Int2 stride = 1;
+  Int2 padding = 0;
+  Int2 output_padding = 0;
+  int64_t groups = 1;
+  bool bias = true;
+  Int2 dilation = 1;
+};
+
+// y = conv_transpose2d(x, W, b), the gradient of a convolution with respect to its input, for x
+// (N, in_channels, H, W) or (in_channels, H, W). Initialised as Conv2d, where torch computes fan_in from
+// the weight's dim 1: fan_in = out / groups * kh * kw.
+class ConvTranspose2d : public Module {
+ public:
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, ConvTranspose2dOptions options = {},
+                  Generator& gen = default_generator());
+
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  void reset_parameters(Generator& gen = default_generator());
+
+  const int64_t in_channels, out_channels;
+  const Int2 kernel_size;
+  const ConvTranspose2dOptions options;
+  Tensor weight;  // (in_channels, out_channels / groups, kh, kw)
+  Tensor bias;    // (out_channels,), undefined without bias
+};
+
+}  // namespace muse::nn
