@@ -55,6 +55,9 @@ class CudaBackend final : public Backend {
     cuda::index_add(dy, o, n, i, idx, dx);
   }
   void gather(const Array& x, int64_t d, const Array& idx, const Array& out) override { cuda::gather(x, d, idx, out); }
+  void max_pool2d(const Array& x, const Pool2dParams& p, const Array& v, const Array& idx) override {
+    cuda::max_pool2d(x, p, v, idx);
+  }
   void scatter_add(const Array& dst, int64_t d, const Array& idx, const Array& src) override {
     cuda::scatter_add(dst, d, idx, src);
   }

@@ -5,9 +5,10 @@
 
 namespace muse::nn {
 
-BatchNorm1d::BatchNorm1d(int64_t c, BatchNormOptions opts) : Module("BatchNorm1d"), num_features(c), options(opts) {
-  check(c > 0, "BatchNorm1d: num_features must be positive, got ", c);
-  check(opts.eps >= 0, "BatchNorm1d: eps must be non-negative, got ", opts.eps);
+BatchNorm::BatchNorm(std::string name, int64_t c, BatchNormOptions opts)
+    : Module(name), num_features(c), options(opts) {
+  check(c > 0, name, ": num_features must be positive, got ", c);
+  check(opts.eps >= 0, name, ": eps must be non-negative, got ", opts.eps);
   if (options.affine) {
     weight = register_parameter("weight", ones({c}));
     bias = register_parameter("bias", zeros({c}));
@@ -19,7 +20,7 @@ BatchNorm1d::BatchNorm1d(int64_t c, BatchNormOptions opts) : Module("BatchNorm1d
   }
 }
 
-void BatchNorm1d::reset_running_stats() {
+void BatchNorm::reset_running_stats() {
   if (!options.track_running_stats) return;
   NoGradGuard no_grad;
   running_mean.zero_();
@@ -27,7 +28,7 @@ void BatchNorm1d::reset_running_stats() {
   num_batches_tracked.zero_();
 }
 
-void BatchNorm1d::reset_parameters() {
+void BatchNorm::reset_parameters() {
   reset_running_stats();
   if (!options.affine) return;
   NoGradGuard no_grad;
@@ -37,10 +38,9 @@ void BatchNorm1d::reset_parameters() {
 
 // As PyTorch's _BatchNorm.forward: training counts the batch and mixes its statistics in with weight
 // momentum (or 1 / batches for the cumulative average); eval uses the running statistics when there are any.
-Tensor BatchNorm1d::forward(const Tensor& x) {
+Tensor BatchNorm::forward(const Tensor& x) {
   check(x.defined(), label(), ": got an undefined input");
-  check(x.dim() == 2 || x.dim() == 3, label(), ": expected 2D or 3D input (got ", x.dim(), "D input of shape ",
-        format_sizes(x.shape()), ")");
+  check_input_dim(x);
   check(x.size(1) == num_features, label(), ": expected input with ", num_features, " channels (dim 1), got ",
         format_sizes(x.shape()));
   bool tracking = options.track_running_stats;
@@ -60,10 +60,24 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   return batch_norm(x, running_mean, running_var, weight, bias, use_batch_stats, factor, options.eps);
 }
 
-std::string BatchNorm1d::extra_repr() const {
+std::string BatchNorm::extra_repr() const {
   std::string momentum = options.momentum ? format_float(*options.momentum) : "None";
   return str(num_features, ", eps=", format_float(options.eps), ", momentum=", momentum,
              ", affine=", format_bool(options.affine), ", track_running_stats=", format_bool(options.track_running_stats));
+}
+
+BatchNorm1d::BatchNorm1d(int64_t c, BatchNormOptions opts) : BatchNorm("BatchNorm1d", c, opts) {}
+
+void BatchNorm1d::check_input_dim(const Tensor& x) const {
+  check(x.dim() == 2 || x.dim() == 3, label(), ": expected 2D or 3D input (got ", x.dim(), "D input of shape ",
+        format_sizes(x.shape()), ")");
+}
+
+BatchNorm2d::BatchNorm2d(int64_t c, BatchNormOptions opts) : BatchNorm("BatchNorm2d", c, opts) {}
+
+void BatchNorm2d::check_input_dim(const Tensor& x) const {
+  check(x.dim() == 4, label(), ": expected 4D input (got ", x.dim(), "D input of shape ", format_sizes(x.shape()),
+        ")");
 }
 
 }  // namespace muse::nn

@@ -73,6 +73,21 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   return x * mask;
 }
 
+Tensor dropout2d(const Tensor& x, double p, bool training, Generator& gen) {
+  check(p >= 0 && p <= 1, "dropout2d: p must be a probability in [0, 1], got ", p);
+  check(x.defined() && (x.dim() == 3 || x.dim() == 4), "dropout2d: expected a 3-D (N, C, L) or 4-D (N, C, H, W) "
+        "input, got ", x.defined() ? str("shape ", x.shape()) : "an undefined tensor");
+  if (!training || p == 0) return x;
+  check(x.is_floating_point(), "dropout2d: input must be float32 or float64, got ", x.dtype());
+  if (p == 1) return x * 0.0;
+  Shape channels(std::vector<int64_t>(x.dim(), 1));
+  channels[0] = x.size(0);
+  channels[1] = x.size(1);
+  Tensor mask = bernoulli(channels, 1 - p, {.dtype = x.dtype(), .device = x.device()}, gen);
+  mask.mul_(1 / (1 - p));
+  return x * mask;
+}
+
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) { return muse::linear(x, weight, bias); }
 
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,

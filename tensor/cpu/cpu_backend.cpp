@@ -61,6 +61,9 @@ class CpuBackend final : public Backend {
   void gather(const Array& x, int64_t d, const Array& idx, const Array& out) override {
     cpu::gather(x, d, idx, out);
   }
+  void max_pool2d(const Array& x, const Pool2dParams& p, const Array& v, const Array& idx) override {
+    cpu::max_pool2d(x, p, v, idx);
+  }
   void scatter_add(const Array& dst, int64_t d, const Array& idx, const Array& src) override {
     cpu::scatter_add(dst, d, idx, src);
   }

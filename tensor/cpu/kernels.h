@@ -45,6 +45,9 @@ void index_add(const Array& dy, int64_t outer, int64_t n, int64_t inner, const A
 void gather(const Array& x, int64_t dim, const Array& index, const Array& out);
 void scatter_add(const Array& dst, int64_t dim, const Array& index, const Array& src);
 
+// pool.cpp
+void max_pool2d(const Array& x, const Pool2dParams& p, const Array& values, const Array& indices);
+
 // random.cpp
 void uniform(const Array& out, Generator& gen, double low, double high);
 void normal(const Array& out, Generator& gen, double mean, double std);

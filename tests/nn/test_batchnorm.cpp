@@ -1,6 +1,7 @@
-// BatchNorm1d and F::batch_norm against PyTorch 1.13 (tests/nn/batchnorm_reference.h, made by
+// BatchNorm1d, BatchNorm2d and F::batch_norm against PyTorch 1.13 (tests/nn/batchnorm_reference.h, made by
 // make_batchnorm_reference.py): outputs, running statistics and num_batches_tracked over three training
-// steps, then eval, for (N, C) with momentum 0.1 and (N, C, L) with the cumulative average; gradients of
+// steps, then eval, for (N, C) with momentum 0.1, (N, C, L) with the cumulative average and BatchNorm2d on
+// (N, C, H, W) with momentum 0.2; gradients of
 // the first step; float32 against the same values; the option variants; and the error messages.
 #include <doctest/doctest.h>
 
@@ -28,9 +29,10 @@ void check_close(const Tensor& got, const std::vector<double>& want, double tol)
 }
 
 // Runs a reference case: three training steps (the first also backward), then eval.
+template <class BatchNormNd = BatchNorm1d>
 void check_case(const ref::Case& c, const Shape& shape, std::optional<double> momentum, double eps, DType dtype,
                 double tol) {
-  BatchNorm1d bn(shape[1], {.eps = eps, .momentum = momentum});
+  BatchNormNd bn(shape[1], {.eps = eps, .momentum = momentum});
   bn.to(dtype);
   {
     NoGradGuard no_grad;
@@ -66,6 +68,29 @@ TEST_CASE("BatchNorm1d (N, C), momentum 0.1: three training steps and eval match
 TEST_CASE("BatchNorm1d (N, C, L), cumulative average: three training steps and eval match PyTorch") {
   check_case(ref::bn3d, {3, 2, 4}, std::nullopt, 1e-3, kFloat64, 1e-12);
   check_case(ref::bn3d, {3, 2, 4}, std::nullopt, 1e-3, kFloat32, 1e-5);
+}
+
+TEST_CASE("BatchNorm2d (N, C, H, W), momentum 0.2: three training steps and eval match PyTorch") {
+  check_case<BatchNorm2d>(ref::bn4d, {2, 3, 3, 2}, 0.2, 1e-5, kFloat64, 1e-12);
+  check_case<BatchNorm2d>(ref::bn4d, {2, 3, 3, 2}, 0.2, 1e-5, kFloat32, 1e-5);
+}
+
+TEST_CASE("BatchNorm2d: repr, state_dict keys as PyTorch's, and errors name the layer and the shape") {
+  BatchNorm2d bn(3);
+  std::string name = "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)";
+  CHECK(repr(bn) == name);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : bn.state_dict()) keys.push_back(key);
+  CHECK(keys == std::vector<std::string>{"weight", "bias", "running_mean", "running_var", "num_batches_tracked"});
+  CHECK_THROWS_WITH_AS(bn(zeros({2, 3, 4})), (name + ": expected 4D input (got 3D input of shape [2, 3, 4])").c_str(),
+                       Error);
+  CHECK_THROWS_WITH_AS(bn(zeros({2, 4, 2, 2})), (name + ": expected input with 3 channels (dim 1), got [2, 4, 2, 2]").c_str(),
+                       Error);
+  CHECK_THROWS_WITH_AS(bn(zeros({1, 3, 1, 1})), doctest::Contains("got input size [1, 3, 1, 1]"), Error);
+  CHECK_THROWS_WITH_AS(BatchNorm2d(-1), "BatchNorm2d: num_features must be positive, got -1", Error);
+  BatchNorm2d plain(2, {.momentum = std::nullopt, .affine = false});
+  CHECK(repr(plain) == "BatchNorm2d(2, eps=1e-05, momentum=None, affine=False, track_running_stats=True)");
+  CHECK(plain.parameters().empty());
 }
 
 TEST_CASE("BatchNorm1d: state, parameters and options") {

@@ -193,6 +193,47 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                         Int2 padding = 0, Int2 output_padding = 0, int64_t groups = 1, Int2 dilation = 1);
 
 // ---- pooling, resampling and padding (autograd/ops/pool.cpp, autograd/ops/resample.cpp) ----
+// Pooling takes x (N, C, H, W) or (C, H, W) and works on each (H, W) plane, as torch.nn.functional does.
+// Windows: output (oh, ow) covers rows oh * stride.h - padding.h + i * dilation.h, i in [0, kernel.h), and
+// likewise columns. Output size: floor((H + 2 padding - dilation (kernel - 1) - 1) / stride) + 1, rounded
+// up instead with ceil_mode, except that a last window starting in the bottom padding is dropped. padding
+// is at most half the kernel. stride defaults to the kernel size.
+// max_pool2d: the largest element of each window (padding never wins); its gradient goes to that one
+// element. The indices are flat positions h * W + w within each plane (int64), as PyTorch's.
+Tensor max_pool2d(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = {}, Int2 padding = 0,
+                  Int2 dilation = 1, bool ceil_mode = false);
+ValuesIndices max_pool2d_with_indices(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = {},
+                                      Int2 padding = 0, Int2 dilation = 1, bool ceil_mode = false);
+// The mean of each window. The divisor counts the window's positions inside the padded input
+// (count_include_pad) or only those inside the input; divisor_override replaces it.
+Tensor avg_pool2d(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = {}, Int2 padding = 0,
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = {});
+// The mean over rows floor(i H / Ho) .. ceil((i + 1) H / Ho) - 1 (likewise columns) for output (i, j).
+Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
+// A scale factor per (height, width) for the upsampling forms that take one; one number: both.
+struct Scale2 {
+  Scale2(double v) : h(v), w(v) {}
+  Scale2(double h_, double w_) : h(h_), w(w_) {}
+  double h, w;
+};
+// Upsampling of x (N, C, H, W) to (N, C, Ho, Wo).
+// F.interpolate(mode="nearest"): output (oh, ow) copies input (min(floor(oh * H / Ho), H - 1), ...),
+// the ratio in float32 as PyTorch. The _scale forms make the output floor(H * scale) and use 1 / scale
+// as the ratio (PyTorch's default recompute_scale_factor=None).
+Tensor upsample_nearest2d(const Tensor& x, Int2 size);
+Tensor upsample_nearest2d_scale(const Tensor& x, Scale2 scale_factor);
+// F.interpolate(mode="bilinear"): output row oh reads source position s = oh (H - 1) / (Ho - 1) with
+// align_corners, else max(0, (oh + 0.5) r - 0.5) with r = H / Ho (or 1 / scale), and mixes rows
+// floor(s) and floor(s) + 1 (clamped to H - 1) with weights 1 - frac(s) and frac(s); likewise columns.
+Tensor upsample_bilinear2d(const Tensor& x, Int2 size, bool align_corners = false);
+Tensor upsample_bilinear2d_scale(const Tensor& x, Scale2 scale_factor, bool align_corners = false);
+// F.pad: pad = {left, right} for the last dim, then {top, bottom} for the one before, and so on.
+// Constant fills with value and takes negative padding as cropping. Reflect mirrors about the edge
+// element (each pad less than the size) and Replicate repeats it; as in PyTorch they pad the last dim
+// of a 2-D or 3-D input, the last 2 of a 3-D or 4-D one, or the last 3 of a 4-D or 5-D one.
+enum class PadMode { Constant, Reflect, Replicate };
+Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, PadMode mode = PadMode::Constant, double value = 0);
 
 // ---- joining, splitting and indexing (autograd/ops/index.cpp) ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);

@@ -43,6 +43,10 @@ enum class ReduceOp : uint8_t { Sum, Mean, Max, Min };
 // Hyperparameters of one fused Adam / AdamW step (see tensor/optim_math.h for the update).
 struct AdamParams { double lr, beta1, beta2, eps, weight_decay; double bias_correction1 /* 1 - beta1^t */, bias_correction2 /* 1 - beta2^t */; bool decoupled /* AdamW */; bool amsgrad; };
 
+// The windows of a 2-D pooling, per (height, width): kernel size, stride, padding, dilation. Output
+// (oh, ow) reads input rows oh * sh - ph + i * dh for i in [0, kh), likewise columns (tensor/pool_math.h).
+struct Pool2dParams { int64_t kh, kw, sh, sw, ph, pw, dh, dw; };
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -110,6 +114,12 @@ class Backend {
   virtual void gather(const Array& x, int64_t dim, const Array& index, const Array& out) = 0;
   // dst[..., index[..., j, ...], ...] += src[..., j, ...] along dim, in place; src has index's shape.
   virtual void scatter_add(const Array& dst, int64_t dim, const Array& index, const Array& src) = 0;
+
+  // Max pooling of x (planes, H, W) into values and int64 indices (planes, Ho, Wo): the largest element
+  // of each window, ignoring positions in the padding (the first of equal ones; a NaN wins, the last
+  // NaN when several), and its flat position h * W + w within the plane, as PyTorch's
+  // max_pool2d_with_indices. The backward is scatter_add of dy at those positions.
+  virtual void max_pool2d(const Array& x, const Pool2dParams& p, const Array& values, const Array& indices) = 0;
 
   // Random fills from a Philox stream: element i uses the generator's counters in order, so results
   // depend only on (seed, offset) and not on the number of threads.

@@ -20,4 +20,18 @@ class Dropout : public Module {
   Generator* gen_;
 };
 
+// Channel dropout, as torch.nn.Dropout2d: while training, each channel (n, c) of an (N, C, H, W) input
+// is zeroed whole with probability p and the others scaled by 1 / (1 - p) (nn::functional::dropout2d).
+class Dropout2d : public Module {
+ public:
+  explicit Dropout2d(double p = 0.5, Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+
+  const double p;
+
+ private:
+  Generator* gen_;
+};
+
 }  // namespace muse::nn

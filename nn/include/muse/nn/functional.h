@@ -25,6 +25,10 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // Inverted dropout: while training, each element is zeroed with probability p and the others are
 // scaled by 1 / (1 - p), with masks drawn from gen; otherwise (or when p = 0) x itself.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator());
+// Channel dropout (torch.nn.functional.dropout2d) of x (N, C, H, W), or (N, C, L) as PyTorch 1.13 reads a
+// 3-D input: while training each channel (n, c) is zeroed whole with probability p (one (N, C, 1, 1)
+// Bernoulli mask) and the others are scaled by 1 / (1 - p); otherwise (or when p = 0) x itself.
+Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator());
 // y = x W^T + b: x (..., in), weight (out, in), bias (out,) or undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 // Per-channel normalisation of x (N, C, ...); see muse::batch_norm in muse/ops.h.

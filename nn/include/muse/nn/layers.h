@@ -1,6 +1,6 @@
 // Every nn layer: Module and Sequential, Linear, Identity, Flatten, Unflatten, the activations,
-// Dropout, BatchNorm1d, Conv2d and ConvTranspose2d, with torch.nn's names, arguments, printing and
-// state_dict keys.
+// Dropout, Dropout2d, BatchNorm1d and BatchNorm2d, Conv2d and ConvTranspose2d, the pooling, upsampling
+// and padding layers, with torch.nn's names, arguments, printing and state_dict keys.
 #pragma once
 
 #include "muse/nn/activation.h"
@@ -10,4 +10,7 @@
 #include "muse/nn/flatten.h"
 #include "muse/nn/linear.h"
 #include "muse/nn/module.h"
+#include "muse/nn/padding.h"
+#include "muse/nn/pool.h"
 #include "muse/nn/sequential.h"
+#include "muse/nn/upsample.h"
