@@ -102,13 +102,23 @@ void ql_step(Tridiagonal& t, int64_t l, int64_t m, std::vector<double>* zt, int6
   e[m] = 0;
 }
 
-// Deflation: d[l] is an eigenvalue once e[l] is negligible next to its neighbours on the diagonal.
+// Deflation: d[l] is an eigenvalue once e[l] is negligible next to its neighbours on the diagonal, or
+// next to the whole matrix (|T| = max_i |d_i| + |e_i|): setting such an e to 0 changes T by at most
+// eps |T|, a backward-stable perturbation. The second test matters where a block of the diagonal is
+// (nearly) zero, as in the covariance of features that a ReLU leaves at 0 for every input: there the
+// first test alone would wait for e to underflow to exactly 0.
 void tridiagonal_ql(Tridiagonal& t, std::vector<double>* zt, int64_t n) {
   constexpr double eps = std::numeric_limits<double>::epsilon();
+  double norm = 0;
+  for (int64_t i = 0; i < n; ++i) norm = std::max(norm, std::abs(t.d[i]) + std::abs(t.e[i]));
+  auto negligible = [&](int64_t m) {
+    const double e = std::abs(t.e[m]);
+    return e <= eps * (std::abs(t.d[m]) + std::abs(t.d[m + 1])) || e <= eps * norm;
+  };
   for (int64_t l = 0; l < n; ++l) {
     for (int iteration = 0;; ++iteration) {
       int64_t m = l;  // the block l..m ends at the first negligible off-diagonal
-      while (m + 1 < n && std::abs(t.e[m]) > eps * (std::abs(t.d[m]) + std::abs(t.d[m + 1]))) ++m;
+      while (m + 1 < n && !negligible(m)) ++m;
       if (m == l) break;
       check(iteration < 60, "symmetric_eigen: the QL iteration did not converge for eigenvalue ", l,
             " of a (", n, ", ", n, ") matrix");

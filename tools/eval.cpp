@@ -34,8 +34,8 @@ std::shared_ptr<models::Classifier> load_classifier(const std::string& path) {
 void print_confusion(const Tensor& predicted, const Tensor& labels) {
   const auto& names = models::fashion_mnist_classes();
   std::vector<int64_t> counts(100, 0);
-  Tensor p = predicted.contiguous(), l = labels.contiguous();
-  for (int64_t i = 0; i < p.numel(); ++i) ++counts[l.data<int64_t>()[i] * 10 + p.data<int64_t>()[i]];
+  std::vector<int64_t> p = predicted.to_vector<int64_t>(), l = labels.to_vector<int64_t>();
+  for (size_t i = 0; i < p.size(); ++i) ++counts[l[i] * 10 + p[i]];
   std::printf("confusion matrix (rows: true class, columns: predicted)\n%12s", "");
   for (int c = 0; c < 10; ++c) std::printf(" %5d", c);
   std::printf("\n");

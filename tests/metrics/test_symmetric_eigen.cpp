@@ -124,6 +124,27 @@ TEST_CASE("symmetric_eigen: random SPD reconstructs and is orthogonal at n = 64 
   }
 }
 
+TEST_CASE("symmetric_eigen: a singular covariance with a zero block (features a ReLU leaves at 0)") {
+  // The covariance of 40 samples of 256 features of which 100 are always 0: rank at most 39, a 100 x 100
+  // block of exact zeros. It made the QL iteration wait for off-diagonals to underflow before
+  // deflation also compared them with the whole matrix.
+  const int64_t n = 256;
+  Generator gen(11);
+  Tensor x = randn({40, n}, {.dtype = kFloat64}, gen);
+  x = mul(x, ge(arange(static_cast<double>(n), {.dtype = kFloat64}), scalar_tensor(100.0, {.dtype = kFloat64})).to(kFloat64));
+  x = sub(x, mean(x, {0}, true));
+  std::vector<double> a = div(matmul(x.t(), x), scalar_tensor(39.0, {.dtype = kFloat64})).to_vector<double>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < i; ++j) a[i * n + j] = a[j * n + i];
+  SymmetricEigen e = symmetric_eigen(a, n);
+  Residuals r = residuals(a, e, n);
+  CHECK(r.reconstruction < 1e-13);
+  CHECK(r.orthogonality < 1e-13);
+  int64_t zero = 0;
+  for (double l : e.values) zero += std::abs(l) < 1e-12 * e.values.back();
+  CHECK(zero == n - 39);  // centring 40 samples leaves rank 39
+}
+
 TEST_CASE("symmetric_eigen: errors name the function and the size") {
   CHECK_THROWS_WITH_AS(symmetric_eigen({1, 2, 3}, 2), Contains("symmetric_eigen: expected 2 x 2 = 4 entries, got 3"),
                        Error);

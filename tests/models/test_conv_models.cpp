@@ -2,6 +2,8 @@
 // the workload's shapes and PyTorch's keys, fits one batch, and trains deterministically for a seed.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "muse/models/classifier.h"
 #include "muse/models/conv_vae.h"
 #include "muse/models/dcgan.h"
