@@ -10,6 +10,7 @@
 
 #include "muse/muse.h"
 #include "pool_reference.h"
+#include "reference.h"
 
 using namespace muse;
 
@@ -63,15 +64,6 @@ const std::map<std::string, Op>& ops() {
       {"pad_replicate_3d", plain([](const Tensor& x) { return pad(x, {1, 0, 2, 1, 1, 1}, PadMode::Replicate); })},
   };
   return m;
-}
-
-void check_close(const Tensor& got, const std::vector<double>& want, double tol) {
-  std::vector<double> g = got.detach().to(kFloat64).contiguous().to_vector<double>();
-  REQUIRE(g.size() == want.size());
-  for (size_t i = 0; i < g.size(); ++i) {
-    CAPTURE(i);
-    CHECK(g[i] == doctest::Approx(want[i]).epsilon(tol).scale(1));
-  }
 }
 
 void run_case(const pool_reference::Case& c, DType dtype, double tol) {

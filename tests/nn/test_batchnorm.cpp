@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "batchnorm_reference.h"
+#include "reference.h"
 #include "muse/muse.h"
 #include "muse/nn/functional.h"
 #include "muse/nn/layers.h"
@@ -18,15 +19,6 @@ namespace ref = batchnorm_reference;
 namespace {
 
 const TensorOptions f64{.dtype = kFloat64};
-
-void check_close(const Tensor& got, const std::vector<double>& want, double tol) {
-  std::vector<double> g = got.detach().to(kFloat64).contiguous().to_vector<double>();
-  REQUIRE(g.size() == want.size());
-  for (size_t i = 0; i < g.size(); ++i) {
-    CAPTURE(i);
-    CHECK(g[i] == doctest::Approx(want[i]).epsilon(tol).scale(1));
-  }
-}
 
 // Runs a reference case: three training steps (the first also backward), then eval.
 template <class BatchNormNd = BatchNorm1d>
