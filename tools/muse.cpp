@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
       ->check(kPositive);
   train->add_option("--limit", tc.limit, "train on the first N images only (default: all 60000)")
       ->check(kPositive);
+  train->add_option("--time-limit", tc.time_limit,
+                    "stop after this many seconds of training, saving a checkpoint as Ctrl-C does (for comparisons "
+                    "at equal wall time)")
+      ->check(kPositive);
   train->add_option("--stop-after", tc.stop_after, "act as if Ctrl-C came after N steps (for tests)")
       ->check(kPositive);
 

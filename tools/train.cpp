@@ -93,6 +93,7 @@ int train(const TrainConfig& config) {
       if (pos.step % c.log_every == 0) append_metrics(metrics, pos, losses, seconds());
       bar.update(pos.batch_in_epoch, losses);
       if (c.stop_after > 0 && pos.step == c.stop_after) std::raise(SIGINT);
+      if (c.time_limit > 0 && seconds() >= c.time_limit) request_stop();  // as Ctrl-C: save, exit 0
       if (stop_requested()) {
         bar.finish();
         save_checkpoint(*job, c, pos, ckpt);

@@ -22,6 +22,7 @@ struct TrainConfig {
   int64_t log_every = 50;     // steps between metrics.jsonl lines
   int64_t limit = 0;          // use only the first `limit` training images (0 = all); for quick runs
   int64_t stop_after = 0;     // raise SIGINT after this many steps (tests of the Ctrl-C path)
+  double time_limit = 0;      // seconds of training after which to stop as Ctrl-C does (0 = none)
 };
 
 // Returns the process exit status.
