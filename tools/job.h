@@ -45,6 +45,9 @@ class Job {
     return {};
   }
   virtual double lr() const = 0;
+  // Called once before the first step of a run, fresh or resumed: how many steps the whole run takes
+  // and how many are done. Jobs with a learning-rate schedule over the run set it here.
+  virtual void begin(int64_t total_steps, int64_t steps_done) { (void)total_steps, (void)steps_done; }
   // The network of the classifier job (the scores' feature network); nullptr for the others.
   virtual std::shared_ptr<models::Classifier> classifier() { return nullptr; }
 };

@@ -10,6 +10,7 @@
 #include "muse/muse.h"
 #include "muse/nn/functional.h"
 #include "muse/optim/adam.h"
+#include "muse/optim/lr_scheduler.h"
 
 namespace muse::tools {
 
@@ -110,6 +111,8 @@ class VaeJob : public Job {
   optim::Adam opt_;
 };
 
+// Adam with the learning rate annealed to 0 along a cosine over the run: at a constant 1e-3 the test
+// accuracy wanders by a percent from epoch to epoch; the decay lets it settle.
 class ClassifierJob : public Job {
  public:
   explicit ClassifierJob(const JobOptions& o)
@@ -122,6 +125,7 @@ class ClassifierJob : public Job {
     opt_.zero_grad();
     loss.backward();
     opt_.step();
+    if (schedule_) schedule_->step();
     NoGradGuard no_grad;
     double accuracy = mean(eq(argmax(logits, 1), labels).to(kFloat32)).item();
     return {{"loss", loss.item()}, {"accuracy", accuracy}};
@@ -144,11 +148,19 @@ class ClassifierJob : public Job {
   }
   double lr() const override { return lr_; }
   std::shared_ptr<models::Classifier> classifier() override { return net_; }
+  // The schedule is a closed form of the step count, so a resumed run rebuilds it from the start and
+  // steps it to where the checkpoint stood, with no state of its own in the checkpoint.
+  void begin(int64_t total_steps, int64_t steps_done) override {
+    for (optim::ParamGroup& g : opt_.param_groups()) g.lr = lr_, g.initial_lr = lr_;
+    schedule_ = std::make_unique<optim::CosineAnnealingLR>(opt_, optim::CosineAnnealingLROptions{.T_max = total_steps});
+    for (int64_t i = 0; i < steps_done; ++i) schedule_->step();
+  }
 
  private:
   std::shared_ptr<models::Classifier> net_;
   double lr_;
   optim::Adam opt_;
+  std::unique_ptr<optim::CosineAnnealingLR> schedule_;
 };
 
 }  // namespace

@@ -80,6 +80,7 @@ int train(const TrainConfig& config) {
                static_cast<long long>(c.epochs), static_cast<long long>(per_epoch), static_cast<long long>(c.batch),
                static_cast<unsigned long long>(c.seed), c.out.c_str());
 
+  job->begin(c.epochs * per_epoch, pos.step);
   install_stop_handlers();
   auto start = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
