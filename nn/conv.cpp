@@ -9,24 +9,6 @@ namespace {
 
 std::string pair(Int2 v) { return str("(", v.h, ", ", v.w, ")"); }
 
-// What both layers check on construction (PyTorch's _ConvNd checks).
-void check_layer(const char* name, int64_t in, int64_t out, Int2 k, int64_t groups) {
-  check(in > 0 && out > 0, name, ": in_channels and out_channels must be positive, got ", in, " and ", out);
-  check(k.h > 0 && k.w > 0, name, ": kernel_size must be positive, got ", pair(k));
-  check(groups > 0, name, ": groups must be positive, got ", groups);
-  check(in % groups == 0 && out % groups == 0, name, ": in_channels ", in, " and out_channels ", out,
-        " must be divisible by groups ", groups);
-}
-
-// kaiming_uniform with a = sqrt(5) on the weight (bound 1 / sqrt(fan_in)), then the bias U(-b, b) with the
-// same b = 1 / sqrt(fan_in), fan_in = weight dim 1 * kh * kw, as torch.nn's _ConvNd.reset_parameters.
-void reset(Tensor& weight, Tensor& bias, Generator& gen) {
-  init::kaiming_uniform_(weight, std::sqrt(5.0), "fan_in", "leaky_relu", gen);
-  if (!bias.defined()) return;
-  double bound = 1 / std::sqrt(static_cast<double>(init::calculate_fan_in_and_fan_out(weight).first));
-  init::uniform_(bias, -bound, bound, gen);
-}
-
 // PyTorch's extra_repr: the options that differ from their defaults, in its order.
 std::string conv_repr(int64_t in, int64_t out, Int2 k, Int2 stride, Int2 padding, Int2 dilation,
                       Int2 output_padding, int64_t groups, bool bias) {
@@ -39,29 +21,48 @@ std::string conv_repr(int64_t in, int64_t out, Int2 k, Int2 stride, Int2 padding
   return s;
 }
 
-// The input checks that name the layer: (N, C, H, W) or (C, H, W) with C = channels, the weights' dtype.
-void check_input(const std::string& label, const Tensor& x, int64_t channels, const Tensor& weight) {
-  check(x.defined(), label, ": got an undefined input");
-  check((x.dim() == 4 || x.dim() == 3) && x.size(-3) == channels, label, ": expected input (N, ", channels,
-        ", H, W) or (", channels, ", H, W), got ", x.shape());
-  check(x.dtype() == weight.dtype(), label, ": input is ", x.dtype(), " but the weights are ", weight.dtype(),
-        " (convert the input, or the module with to(", x.dtype(), "))");
+// PyTorch's _ConvNd checks, before anything is allocated.
+int64_t checked_groups(const char* name, int64_t in, int64_t out, Int2 k, int64_t groups) {
+  check(in > 0 && out > 0, name, ": in_channels and out_channels must be positive, got ", in, " and ", out);
+  check(k.h > 0 && k.w > 0, name, ": kernel_size must be positive, got ", pair(k));
+  check(groups > 0, name, ": groups must be positive, got ", groups);
+  check(in % groups == 0 && out % groups == 0, name, ": in_channels ", in, " and out_channels ", out,
+        " must be divisible by groups ", groups);
+  return groups;
 }
 
 }  // namespace
 
-Conv2d::Conv2d(int64_t in, int64_t out, Int2 k, Conv2dOptions o, Generator& gen)
-    : Module("Conv2d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
-  check_layer("Conv2d", in, out, k, o.groups);
-  weight = register_parameter("weight", empty({out, in / o.groups, k.h, k.w}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
+ConvBase::ConvBase(const char* name, int64_t in, int64_t out, Int2 k, int64_t groups, bool with_bias, bool transposed,
+                   Generator& gen)
+    : Module(name), in_channels(in), out_channels(out), kernel_size(k) {
+  int64_t g = checked_groups(name, in, out, k, groups);
+  weight = register_parameter("weight", transposed ? empty({in, out / g, k.h, k.w}) : empty({out, in / g, k.h, k.w}));
+  if (with_bias) bias = register_parameter("bias", empty({out}));
   reset_parameters(gen);
 }
 
-void Conv2d::reset_parameters(Generator& gen) { reset(weight, bias, gen); }
+// kaiming_uniform with a = sqrt(5): gain sqrt(2 / (1 + 5)), bound gain * sqrt(3 / fan_in) = 1 / sqrt(fan_in).
+void ConvBase::reset_parameters(Generator& gen) {
+  init::kaiming_uniform_(weight, std::sqrt(5.0), "fan_in", "leaky_relu", gen);
+  if (!bias.defined()) return;
+  double bound = 1 / std::sqrt(static_cast<double>(init::calculate_fan_in_and_fan_out(weight).first));
+  init::uniform_(bias, -bound, bound, gen);
+}
+
+void ConvBase::check_input(const Tensor& x) const {
+  check(x.defined(), label(), ": got an undefined input");
+  check((x.dim() == 4 || x.dim() == 3) && x.size(-3) == in_channels, label(), ": expected input (N, ", in_channels,
+        ", H, W) or (", in_channels, ", H, W), got ", x.shape());
+  check(x.dtype() == weight.dtype(), label(), ": input is ", x.dtype(), " but the weights are ", weight.dtype(),
+        " (convert the input, or the module with to(", x.dtype(), "))");
+}
+
+Conv2d::Conv2d(int64_t in, int64_t out, Int2 k, Conv2dOptions o, Generator& gen)
+    : ConvBase("Conv2d", in, out, k, o.groups, o.bias, false, gen), options(o) {}
 
 Tensor Conv2d::forward(const Tensor& x) {
-  check_input(label(), x, in_channels, weight);
+  check_input(x);
   return conv2d(x, weight, bias, options.stride, options.padding, options.dilation, options.groups);
 }
 
@@ -71,17 +72,10 @@ std::string Conv2d::extra_repr() const {
 }
 
 ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Int2 k, ConvTranspose2dOptions o, Generator& gen)
-    : Module("ConvTranspose2d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
-  check_layer("ConvTranspose2d", in, out, k, o.groups);
-  weight = register_parameter("weight", empty({in, out / o.groups, k.h, k.w}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
-  reset_parameters(gen);
-}
-
-void ConvTranspose2d::reset_parameters(Generator& gen) { reset(weight, bias, gen); }
+    : ConvBase("ConvTranspose2d", in, out, k, o.groups, o.bias, true, gen), options(o) {}
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {
-  check_input(label(), x, in_channels, weight);
+  check_input(x);
   const ConvTranspose2dOptions& o = options;
   return conv_transpose2d(x, weight, bias, o.stride, o.padding, o.output_padding, o.groups, o.dilation);
 }

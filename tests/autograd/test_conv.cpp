@@ -66,9 +66,20 @@ TEST_CASE("conv2d and conv_transpose2d: an unbatched (C, H, W) input is a batch 
   CHECK(allclose(yt, conv_transpose2d(x.unsqueeze(0), wt, {}, 2, 1, 1).squeeze(0)));
 }
 
-TEST_CASE("conv2d: an empty batch gives an empty output") {
-  Tensor y = conv2d(zeros({0, 2, 5, 5}), ones({3, 2, 3, 3}), ones({3}));
+TEST_CASE("conv2d and conv_transpose2d: an empty batch gives an empty output and zero weight gradients") {
+  Tensor x = zeros({0, 2, 5, 5}, {.requires_grad = true}), w = ones({3, 2, 3, 3}, {.requires_grad = true});
+  Tensor b = ones({3}, {.requires_grad = true});
+  Tensor y = conv2d(x, w, b);
   CHECK(y.shape() == Shape{0, 3, 3, 3});
+  y.sum().backward();
+  CHECK(x.grad().shape() == x.shape());
+  CHECK(w.grad().abs().max().item() == 0);
+  CHECK(b.grad().abs().max().item() == 0);
+  Tensor wt = ones({2, 3, 3, 3}, {.requires_grad = true});
+  Tensor yt = conv_transpose2d(x, wt, b, 2);
+  CHECK(yt.shape() == Shape{0, 3, 11, 11});
+  yt.sum().backward();
+  CHECK(wt.grad().abs().max().item() == 0);
 }
 
 TEST_CASE("conv2d: errors name the op and the shapes") {

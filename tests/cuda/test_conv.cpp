@@ -67,3 +67,12 @@ TEST_CASE("cuda: conv_transpose2d forward and backward against the CPU") {
            {random({4, 5, 6}, 20, kFloat64), random({4, 3, 4, 3}, 21, kFloat64), random({3}, 22, kFloat64)},
            {1e-12, 1e-12, true});
 }
+
+TEST_CASE("cuda: conv2d and conv_transpose2d name the devices when operands are on different ones") {
+  Tensor x = zeros({1, 2, 5, 5}), w = zeros({3, 2, 3, 3}).to(kCUDA);
+  CHECK_THROWS_WITH_AS(conv2d(x, w), doctest::Contains("conv2d: tensors are on different devices"), Error);
+  CHECK_THROWS_WITH_AS(conv2d(x.to(kCUDA), w, zeros({3})), doctest::Contains("conv2d: tensors are on different devices"),
+                       Error);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, zeros({2, 3, 3, 3}).to(kCUDA)),
+                       doctest::Contains("conv_transpose2d: tensors are on different devices"), Error);
+}
