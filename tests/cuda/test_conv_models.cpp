@@ -2,6 +2,8 @@
 // convolutional VAE and the classifier (conv, transposed conv, BatchNorm2d, max pooling, Adam).
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "muse/models/classifier.h"
 #include "muse/models/conv_vae.h"
 #include "muse/models/dcgan.h"
@@ -11,7 +13,11 @@
 
 using namespace muse;
 
-TEST_CASE("cuda: dcgan trains 50 steps on the GPU with the CPU's losses") {
+// The GAN game amplifies rounding differences: on one device a 1e-7 change to one weight already moves
+// the losses by tens of percent within 50 steps (tests/models/test_conv_models.cpp shows it). So the
+// GPU run follows the CPU's losses within 1e-3 over the first 10 steps and 1e-2 up to step 15 (the CPU
+// perturbed by 1e-7 is already 0.15% off by step 7), and after that only has to stay finite.
+TEST_CASE("cuda: dcgan trains 50 steps on the GPU, the first 15 with the CPU's losses") {
   std::vector<models::GanLosses> losses[2];
   for (int d = 0; d < 2; ++d) {
     manual_seed(0);
@@ -26,11 +32,13 @@ TEST_CASE("cuda: dcgan trains 50 steps on the GPU with the CPU's losses") {
       losses[d].push_back(gan.step(d == 1 ? real.cuda() : real));
     }
   }
-  for (int step = 0; step < 50; step += 7) {
+  for (int step = 0; step < 15; ++step) {
     CAPTURE(step);
-    CHECK(losses[1][step].d == doctest::Approx(losses[0][step].d).epsilon(1e-3));
-    CHECK(losses[1][step].g == doctest::Approx(losses[0][step].g).epsilon(1e-3));
+    const double tol = step < 10 ? 1e-3 : 1e-2;
+    CHECK(losses[1][step].d == doctest::Approx(losses[0][step].d).epsilon(tol));
+    CHECK(losses[1][step].g == doctest::Approx(losses[0][step].g).epsilon(tol));
   }
+  for (const models::GanLosses& l : losses[1]) CHECK((std::isfinite(l.d) && std::isfinite(l.g)));
 }
 
 TEST_CASE("cuda: conv_vae and the classifier train 50 steps on the GPU with the CPU's losses") {

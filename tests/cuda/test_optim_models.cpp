@@ -56,10 +56,13 @@ TEST_CASE("cuda: mlp_gan trains 50 steps on the GPU with the CPU's losses") {
       losses[d].push_back(gan.step(d == 1 ? real.cuda() : real));
     }
   }
-  for (int step = 0; step < 50; step += 7) {
+  // Every step of the first 30 within 1e-3; after that the game's amplification of rounding (see
+  // tests/cuda/test_conv_models.cpp) is allowed to show, up to 1e-2.
+  for (int step = 0; step < 50; ++step) {
     CAPTURE(step);
-    CHECK(losses[1][step].d == doctest::Approx(losses[0][step].d).epsilon(1e-3));
-    CHECK(losses[1][step].g == doctest::Approx(losses[0][step].g).epsilon(1e-3));
+    const double tol = step < 30 ? 1e-3 : 1e-2;
+    CHECK(losses[1][step].d == doctest::Approx(losses[0][step].d).epsilon(tol));
+    CHECK(losses[1][step].g == doctest::Approx(losses[0][step].g).epsilon(tol));
   }
 }
 
