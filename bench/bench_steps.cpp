@@ -8,16 +8,21 @@
 //   mlp_vae/infer   Vae forward of x (128, 784) under NoGradGuard (mu, logvar, sample, logits)
 //   dcgan/train     models::dcgan()'s Gan::step on a real batch (64, 1, 32, 32) in [-1, 1]
 //   dcgan/infer     the DCGAN's G forward of z (64, 100, 1, 1) in eval mode under NoGradGuard
-// Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
+// MUSE_BENCH_DEVICE=cuda runs them on the GPU (models and inputs moved there; every timed step ends with
+// cuda::synchronize()). Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
 // (ms_min the fastest). bench/torch/steps.py times the same six in PyTorch; bench/run_steps.sh runs
 // both, interleaved, and prints the table.
 #include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
 
 #include <algorithm>
 #include <chrono>
 #include <functional>
 #include <vector>
 
+#include "muse/cuda.h"
 #include "muse/models/dcgan.h"
 #include "muse/models/mlp_gan.h"
 #include "muse/models/mlp_vae.h"
@@ -31,13 +36,22 @@ using namespace muse;
 constexpr int kWarmup = 10;  // fills the caching allocator and Adam's state; no fresh pages afterwards
 constexpr int kSteps = 50;   // timed steps; the median is reported
 
+// The device of every benchmark: MUSE_BENCH_DEVICE=cuda or cpu (the default).
+Device bench_device() {
+  const char* d = std::getenv("MUSE_BENCH_DEVICE");
+  return d && std::string(d) == "cuda" ? kCUDA : kCPU;
+}
+
 // Runs `step` kWarmup times untimed, then once per benchmark iteration, timing each call.
 void time_steps(benchmark::State& state, const std::function<void()>& step) {
+  const bool gpu = bench_device() == kCUDA;
   for (int i = 0; i < kWarmup; ++i) step();
+  if (gpu) cuda::synchronize();
   std::vector<double> ms;
   for (auto _ : state) {
     auto start = std::chrono::steady_clock::now();
     step();
+    if (gpu) cuda::synchronize();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(ms.begin(), ms.end());
@@ -49,15 +63,17 @@ void time_steps(benchmark::State& state, const std::function<void()>& step) {
 void mlp_gan_train(benchmark::State& state) {
   manual_seed(0);
   models::Gan gan;
-  Tensor real = rand({64, 784}) * 2.0 - 1.0;  // (N, 784) in [-1, 1], like the scaled images
+  gan.G->to(bench_device()), gan.D->to(bench_device());
+  Tensor real = (rand({64, 784}) * 2.0 - 1.0).to(bench_device());  // (N, 784) in [-1, 1], like the scaled images
   time_steps(state, [&] { benchmark::DoNotOptimize(gan.step(real)); });
 }
 
 void mlp_gan_infer(benchmark::State& state) {
   manual_seed(0);
   models::Gan gan;
+  gan.G->to(bench_device());
   gan.G->eval();
-  Tensor z = randn({64, gan.options().latent});  // (N, 100)
+  Tensor z = randn({64, gan.options().latent}).to(bench_device());  // (N, 100)
   time_steps(state, [&] {
     NoGradGuard no_grad;
     Tensor images = (*gan.G)(z);  // (N, 784)
@@ -68,8 +84,9 @@ void mlp_gan_infer(benchmark::State& state) {
 void mlp_vae_train(benchmark::State& state) {
   manual_seed(0);
   auto vae = std::make_shared<models::Vae>();
+  vae->to(bench_device());
   optim::Adam opt(vae->parameters(), {.lr = 1e-3});
-  Tensor x = rand({128, 784});  // (N, 784) pixels in [0, 1]
+  Tensor x = rand({128, 784}).to(bench_device());  // (N, 784) pixels in [0, 1]
   vae->train();
   time_steps(state, [&] {
     Tensor loss = models::vae_loss(vae->forward(x, default_generator()), x);
@@ -83,7 +100,8 @@ void mlp_vae_train(benchmark::State& state) {
 void mlp_vae_infer(benchmark::State& state) {
   manual_seed(0);
   auto vae = std::make_shared<models::Vae>();
-  Tensor x = rand({128, 784});
+  vae->to(bench_device());
+  Tensor x = rand({128, 784}).to(bench_device());
   time_steps(state, [&] {
     NoGradGuard no_grad;
     models::VaeOutput out = vae->forward(x, default_generator());
@@ -94,15 +112,17 @@ void mlp_vae_infer(benchmark::State& state) {
 void dcgan_train(benchmark::State& state) {
   manual_seed(0);
   models::Gan gan = models::dcgan();
-  Tensor real = rand({64, 1, 32, 32}) * 2.0 - 1.0;  // (N, 1, 32, 32) in [-1, 1]
+  gan.G->to(bench_device()), gan.D->to(bench_device());
+  Tensor real = (rand({64, 1, 32, 32}) * 2.0 - 1.0).to(bench_device());  // (N, 1, 32, 32) in [-1, 1]
   time_steps(state, [&] { benchmark::DoNotOptimize(gan.step(real)); });
 }
 
 void dcgan_infer(benchmark::State& state) {
   manual_seed(0);
   models::Gan gan = models::dcgan();
+  gan.G->to(bench_device());
   gan.G->eval();
-  Tensor z = randn({64, gan.options().latent, 1, 1});  // (N, 100, 1, 1)
+  Tensor z = randn({64, gan.options().latent, 1, 1}).to(bench_device());  // (N, 100, 1, 1)
   time_steps(state, [&] {
     NoGradGuard no_grad;
     Tensor images = (*gan.G)(z);  // (N, 1, 32, 32)

@@ -5,7 +5,10 @@ the GAN with the same layers, BCE-with-logits, the non-saturating G loss and Ada
 the VAE and its loss from bench/torch/mlp_vae.py, Adam(1e-3); losses read back with .item() as muse's
 steps do. zero_grad sets gradients to None, as muse's does (PyTorch 1.13's default zeroes them).
 
-    /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE]
+    /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE] [--device cuda]
+
+With --device cuda (bench_steps under MUSE_BENCH_DEVICE=cuda) the models and inputs live on the GPU and
+every timed step ends with torch.cuda.synchronize(); TF32 is off, as in muse.
 
 bench/run_steps.sh runs it beside bench_steps under the environments it names.
 """
@@ -20,15 +23,23 @@ from torch import nn
 from mlp_vae import Vae, loss_fn as vae_loss  # the VAE and its loss, as bench/torch/mlp_vae.py trains it
 
 WARMUP = 10  # as bench_steps.cpp, which then times 50 steps
+DEVICE = "cpu"
+
+
+def sync():
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
 
 
 def median_ms(step, steps):
     for _ in range(WARMUP):
         step()
+    sync()
     times = []
     for _ in range(steps):
         start = time.perf_counter()
         step()
+        sync()
         times.append((time.perf_counter() - start) * 1e3)
     times.sort()
     return (times[(steps - 1) // 2] + times[steps // 2]) / 2
@@ -66,17 +77,17 @@ class Gan:
     def __init__(self, latent=100, conv=False):
         self.latent = latent
         self.z_shape = (latent, 1, 1) if conv else (latent,)
-        self.G = dcgan_generator(latent) if conv else gan_generator(latent)
-        self.D = dcgan_discriminator() if conv else gan_discriminator()
+        self.G = (dcgan_generator(latent) if conv else gan_generator(latent)).to(DEVICE)
+        self.D = (dcgan_discriminator() if conv else gan_discriminator()).to(DEVICE)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
     def step(self, real):
         n = real.shape[0]
-        ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
+        ones, zeros = torch.ones(n, 1, device=DEVICE), torch.zeros(n, 1, device=DEVICE)
         self.G.train()
         self.D.train()
-        fake = self.G(torch.randn(n, *self.z_shape))
+        fake = self.G(torch.randn(n, *self.z_shape, device=DEVICE))
         logit_real = self.D(real)
         logit_fake = self.D(fake.detach())
         loss_d = (F.binary_cross_entropy_with_logits(logit_real, ones) +
@@ -96,21 +107,21 @@ class Gan:
 def measure(steps):
     torch.manual_seed(0)
     gan = Gan()
-    real = torch.rand(64, 784) * 2 - 1  # (N, 784) in [-1, 1]
+    real = torch.rand(64, 784, device=DEVICE) * 2 - 1  # (N, 784) in [-1, 1]
     results = {"mlp_gan/train": median_ms(lambda: gan.step(real), steps)}
 
     gan = Gan()
     gan.G.eval()
-    z = torch.randn(64, 100)
+    z = torch.randn(64, 100, device=DEVICE)
 
     def gan_infer():
         with torch.no_grad():
             gan.G(z)
     results["mlp_gan/infer"] = median_ms(gan_infer, steps)
 
-    vae = Vae()
+    vae = Vae().to(DEVICE)
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
-    x = torch.rand(128, 784)  # (N, 784) pixels in [0, 1]
+    x = torch.rand(128, 784, device=DEVICE)  # (N, 784) pixels in [0, 1]
 
     def vae_train():
         loss = vae_loss(vae, x)
@@ -120,7 +131,7 @@ def measure(steps):
         loss.item()
     results["mlp_vae/train"] = median_ms(vae_train, steps)
 
-    vae = Vae()
+    vae = Vae().to(DEVICE)
 
     def vae_infer():
         with torch.no_grad():
@@ -128,12 +139,12 @@ def measure(steps):
     results["mlp_vae/infer"] = median_ms(vae_infer, steps)
 
     gan = Gan(conv=True)
-    real = torch.rand(64, 1, 32, 32) * 2 - 1
+    real = torch.rand(64, 1, 32, 32, device=DEVICE) * 2 - 1
     results["dcgan/train"] = median_ms(lambda: gan.step(real), steps)
 
     gan = Gan(conv=True)
     gan.G.eval()
-    z = torch.randn(64, 100, 1, 1)
+    z = torch.randn(64, 100, 1, 1, device=DEVICE)
 
     def dcgan_infer():
         with torch.no_grad():
@@ -146,10 +157,16 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=50, help="timed steps after the warm-up (at least 20)")
     p.add_argument("--json", help="also write {name: ms} to this file")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = p.parse_args()
+    global DEVICE
+    DEVICE = args.device
     torch.set_num_threads(2)
+    torch.backends.cuda.matmul.allow_tf32 = False  # muse's default: float32 GEMMs, not TF32
+    torch.backends.cudnn.allow_tf32 = False
     results = measure(args.steps)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.steps} steps after {WARMUP}")
+    where = torch.cuda.get_device_name() if DEVICE == "cuda" else f"{torch.get_num_threads()} threads"
+    print(f"torch {torch.__version__}, {where}, median of {args.steps} steps after {WARMUP}")
     for name, ms in results.items():
         print(f"{name:16s} {ms:8.3f} ms")
     if args.json:
