@@ -66,7 +66,7 @@ int eval(const EvalConfig& e) {
   check(e.device == kCPU, "muse eval: --device ", e.device, " is not supported yet");
   std::unique_ptr<Job> job = make_job(e.model, {});
   load_checkpoint(*job, e.model, e.checkpoint, nullptr);
-  Split test = load_split(e.data_dir, false);
+  Split test = load_split(e.data_dir, false, e.limit);
   Generator gen(e.seed);
   for (const auto& [name, v] : job->evaluate(test.images, test.labels, gen)) {
     if (name == "test_loss")

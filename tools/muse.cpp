@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
                    "classifier checkpoint, the scores' feature network (default runs/classifier/checkpoint.safetensors)");
   eval->add_option("--seed", ec.seed, "seed of the generated images and posterior draws (default 0)");
   eval->add_option("--data", ec.data_dir, "Fashion-MNIST directory");
+  eval->add_option("--limit", ec.limit, "use the first N test images and N samples (default: all 10000; for tests)")
+      ->check(kPositive);
   eval->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
 
   CLI::App* info = app.add_subcommand("info", "list a checkpoint's tensors, shapes and metadata");

@@ -34,6 +34,7 @@ struct EvalConfig {
   uint64_t seed = 0;        // of the generated images and the VAEs' posterior draws
   std::string data_dir;     // "" = /usr/share/datasets/fashion-mnist
   Device device = kCPU;
+  int64_t limit = 0;        // score on the first `limit` test images (and as many samples); 0 = all
 };
 
 int sample(const std::string& model, const std::string& checkpoint, int64_t n, uint64_t seed,
