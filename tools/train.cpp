@@ -106,7 +106,7 @@ int train(const TrainConfig& config) {
     }
     bar.finish();
     if (job->generative()) {
-      char png[32];
+      char png[48];  // "/samples_epoch" + up to 20 digits + ".png"
       std::snprintf(png, sizeof png, "/samples_epoch%03lld.png", static_cast<long long>(pos.epoch + 1));
       write_samples(*job, c.seed, c.out + png);
     }

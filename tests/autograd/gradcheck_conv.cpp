@@ -5,21 +5,13 @@
 
 #include <vector>
 
+#include "gradcheck_inputs.h"
 #include "muse/gradcheck.h"
 #include "muse/ops.h"
 
 using namespace muse;
-
-namespace {
-
-using Inputs = std::vector<Tensor>;
-
-Tensor input(const Shape& shape, uint64_t seed, bool grad = true) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64, .requires_grad = grad}, g);
-}
-
-}  // namespace
+using muse::testing::input;
+using muse::testing::Inputs;
 
 TEST_CASE("gradcheck conv2d") {
   auto plain = [](const Inputs& v) { return conv2d(v[0], v[1], v[2]); };

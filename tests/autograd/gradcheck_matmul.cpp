@@ -4,19 +4,16 @@
 
 #include <vector>
 
+#include "gradcheck_inputs.h"
 #include "muse/gradcheck.h"
 #include "muse/ops.h"
 
 using namespace muse;
+using muse::testing::input;
 
 namespace {
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-Tensor input(const Shape& shape, uint64_t seed, bool grad = true) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64, .requires_grad = grad}, g);
-}
 
 Tensor mm(const std::vector<Tensor>& v) { return matmul(v[0], v[1]); }
 

@@ -6,19 +6,16 @@
 #include <limits>
 #include <vector>
 
+#include "gradcheck_inputs.h"
 #include "muse/gradcheck.h"
 #include "muse/ops.h"
 
 using namespace muse;
+using muse::testing::input;
 
 namespace {
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-Tensor input(const Shape& shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64, .requires_grad = true}, g);
-}
 
 // The dims lists and keepdim settings every dims-taking reduction is checked with, on x (2, 3, 4).
 const std::vector<Dims> kDimsLists = {{}, {0}, {-1}, {0, 2}, {1, 2}, {2, 0, 1}};

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "fit_game.h"
 #include "muse/models/classifier.h"
 #include "muse/models/conv_vae.h"
 #include "muse/models/dcgan.h"
@@ -67,34 +68,10 @@ TEST_CASE("dcgan: D alone overfits one batch, and G alone learns to fool a fixed
   models::Gan gan = models::dcgan();
   Tensor real = models::dcgan_input(fake_images(16, 2));
   Tensor z = randn({16, 100, 1, 1});
-  Tensor ones = muse::ones({16, 1}), zeros = muse::zeros({16, 1});
-  Tensor fake;
-  {
-    NoGradGuard no_grad;
-    fake = (*gan.G)(z);
-  }
-  double loss_d = 0;
-  for (int step = 0; step < 60; ++step) {
-    Tensor l = F::binary_cross_entropy_with_logits((*gan.D)(real), ones) +
-               F::binary_cross_entropy_with_logits((*gan.D)(fake), zeros);
-    gan.opt_d.zero_grad();
-    l.backward();
-    gan.opt_d.step();
-    loss_d = l.item();
-  }
-  CHECK(loss_d < 0.05);  // from about 2 log 2 = 1.39
-
-  gan.D->eval();
-  double first = 0, last = 0;
-  for (int step = 0; step < 100; ++step) {
-    Tensor l = F::binary_cross_entropy_with_logits((*gan.D)((*gan.G)(z)), ones);
-    gan.opt_g.zero_grad();
-    l.backward();
-    gan.opt_g.step();
-    (step == 0 ? first : last) = l.item();
-  }
-  CHECK(first > 2);
-  CHECK(last < 0.2);
+  testing::GameFit fit = testing::fit_game(gan, real, z, 60, 100);
+  CHECK(fit.loss_d < 0.05);  // from about 2 log 2 = 1.39
+  CHECK(fit.g_first > 2);
+  CHECK(fit.g_last < 0.2);
 }
 
 TEST_CASE("conv_vae: shapes and keys, and it overfits one batch") {

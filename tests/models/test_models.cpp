@@ -2,6 +2,7 @@
 // training is deterministic for a seed.
 #include <doctest/doctest.h>
 
+#include "fit_game.h"
 #include "muse/models/mlp_gan.h"
 #include "muse/models/mlp_vae.h"
 #include "muse/muse.h"
@@ -46,34 +47,10 @@ TEST_CASE("mlp_gan: D alone overfits one batch, and G alone learns to fool a fix
   models::Gan gan;
   Tensor real = fake_images(64, 2) * 2.0 - 1.0;
   Tensor z = randn({64, 100});
-  Tensor ones = muse::ones({64, 1}), zeros = muse::zeros({64, 1});
-  Tensor fake;
-  {
-    NoGradGuard no_grad;
-    fake = (*gan.G)(z);
-  }
-  double loss_d = 0;
-  for (int step = 0; step < 200; ++step) {
-    Tensor l = F::binary_cross_entropy_with_logits((*gan.D)(real), ones) +
-               F::binary_cross_entropy_with_logits((*gan.D)(fake), zeros);
-    gan.opt_d.zero_grad();
-    l.backward();
-    gan.opt_d.step();
-    loss_d = l.item();
-  }
-  CHECK(loss_d < 0.05);  // from 2 log 2 = 1.39: D separates the batch
-
-  gan.D->eval();  // a fixed target: no dropout
-  double first = 0, last = 0;
-  for (int step = 0; step < 200; ++step) {
-    Tensor l = F::binary_cross_entropy_with_logits((*gan.D)((*gan.G)(z)), ones);
-    gan.opt_g.zero_grad();
-    l.backward();
-    gan.opt_g.step();
-    (step == 0 ? first : last) = l.item();
-  }
-  CHECK(first > 2);     // D rejects G's output at first...
-  CHECK(last < 0.1);    // ...and G ends up fooling it on this z
+  testing::GameFit fit = testing::fit_game(gan, real, z, 200, 200);
+  CHECK(fit.loss_d < 0.05);  // from 2 log 2 = 1.39: D separates the batch
+  CHECK(fit.g_first > 2);  // D rejects G's output at first...
+  CHECK(fit.g_last < 0.1);  // ...and G ends up fooling it on this z
 }
 
 TEST_CASE("mlp_gan and mlp_vae train deterministically for a seed") {
