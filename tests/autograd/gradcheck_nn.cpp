@@ -37,6 +37,7 @@ TEST_CASE("gradcheck batch_norm in training") {
   CHECK(gradcheck(f, {input({5, 3}, 22), w, b}));
   CHECK(gradcheck(f, {input({4, 3, 2}, 23), w, b}));
   CHECK(gradcheck(f, {input({2, 3}, 24), w, b}));  // the smallest batch
+  CHECK(gradcheck(f, {input({2, 3, 3, 2}, 34), w, b}));  // (N, C, H, W), as BatchNorm2d
   // Running statistics do not change the training output or its gradient.
   Tensor rm = zeros({3}, {.dtype = kFloat64}), rv = ones({3}, {.dtype = kFloat64});
   CHECK(gradcheck([&](const Inputs& v) { return batch_norm(v[0], rm, rv, v[1], v[2], true, 0.1, 1e-5); },

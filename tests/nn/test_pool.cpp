@@ -4,6 +4,7 @@
 // structure and statistics; errors name the layer and the shapes.
 #include <doctest/doctest.h>
 
+#include "muse/gradcheck.h"
 #include "muse/muse.h"
 #include "muse/nn/functional.h"
 #include "muse/nn/layers.h"
@@ -81,6 +82,17 @@ TEST_CASE("Dropout2d zeroes whole channels, scales the rest by 1 / (1 - p), and 
   // The same seed gives the same masks.
   Generator a(3), b(3);
   CHECK(equal(F::dropout2d(ones({4, 8, 2, 2}), 0.5, true, a), F::dropout2d(ones({4, 8, 2, 2}), 0.5, true, b)));
+}
+
+TEST_CASE("gradcheck dropout2d (the same mask each call: a generator seeded inside)") {
+  Generator g(1);
+  Tensor x = randn({3, 4, 2, 3}, {.dtype = kFloat64, .requires_grad = true}, g);
+  auto f = [](const std::vector<Tensor>& v) {
+    Generator mask(9);
+    return F::dropout2d(v[0], 0.4, true, mask);
+  };
+  CHECK(gradcheck(f, {x}));
+  CHECK(gradcheck([&](const std::vector<Tensor>& v) { return f({v[0].permute({0, 1, 3, 2})}); }, {x}));  // non-contiguous
 }
 
 TEST_CASE("2-D layers: errors name the layer and the shapes") {
