@@ -27,7 +27,8 @@ demo: build
 test: build
 	meson test -C $(BUILD) --print-errorlogs
 
-# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The suite under AddressSanitizer and UndefinedBehaviorSanitizer, less the slow suite (model training
+# runs) and the muse_cli cases that train convolutional models (tests/meson.build passes --quick).
 test-sanitize: deps
 	@test -f build-sanitize/build.ninja || meson setup build-sanitize -Dsanitize=true -Dbuildtype=plain -Doptimization=1 -Dcuda=disabled -Dbench=false
 	ninja -C build-sanitize
