@@ -235,6 +235,19 @@ Tensor upsample_bilinear2d_scale(const Tensor& x, Scale2 scale_factor, bool alig
 enum class PadMode { Constant, Reflect, Replicate };
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, PadMode mode = PadMode::Constant, double value = 0);
 
+// ---- recurrent cells (autograd/ops/lstm_cell.cpp) ----
+// One LSTM step from its pre-activation gates and the previous cell state, as torch.nn.LSTMCell computes
+// after its two matrix products: gates (B, 4H) = x W_ih^T + b_ih + h W_hh^T + b_hh, in PyTorch's order
+// (input, forget, cell, output), and c (B, H). With sigma the logistic function:
+//   i = sigma(g_i)  f = sigma(g_f)  g = tanh(g_g)  o = sigma(g_o)
+//   c' = f * c + i * g      h' = o * tanh(c')
+// One fused kernel forward and one backward (tensor/lstm_math.h has the per-element math).
+struct LstmState {
+  Tensor h;  // (B, H)
+  Tensor c;  // (B, H)
+};
+LstmState lstm_cell(const Tensor& gates, const Tensor& c);
+
 // ---- joining, splitting and indexing (autograd/ops/index.cpp) ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
