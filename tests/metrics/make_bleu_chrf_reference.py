@@ -1,0 +1,128 @@
+# Writes bleu_chrf_reference.h: corpus BLEU and chrF of a few small corpora, recomputed here from the
+# papers' definitions with the Python standard library only (this python has no sacrebleu), for
+# tests/metrics/test_bleu.cpp and test_chrf.cpp. Run from this folder with
+# /usr/bin/python3 make_bleu_chrf_reference.py.
+#
+# Written from the definitions, not from muse's C++: BLEU (Papineni et al. 2002) with sacrebleu's corpus
+# conventions (closest reference length, ties to the shorter; 'exp' smoothing of orders without matches),
+# chrF (Popovic 2015) with sacrebleu's CHRF defaults (orders 1..6, beta 2, whitespace removed, precision and
+# recall averaged over the orders present, per sentence the reference with the best sentence chrF).
+# Sanity check before writing: the published sacrebleu README figures (BLEU 48.53, chrF2 59.73) come out.
+import math
+from collections import Counter
+
+
+def ngrams(seq, n):
+    return Counter(tuple(seq[i:i + n]) for i in range(len(seq) - n + 1))
+
+
+def bleu(hyps, refs, smooth):
+    """hyps: token lists; refs: per hypothesis, a list of token lists. Returns (score, precisions)."""
+    correct, total, c, r = [0] * 4, [0] * 4, 0, 0
+    for h, rs in zip(hyps, refs):
+        c += len(h)
+        r += min((abs(len(h) - len(x)), len(x)) for x in rs)[1]
+        for n in range(1, 5):
+            best = Counter()
+            for x in rs:
+                best |= ngrams(x, n)  # Counter union = per n-gram maximum
+            hc = ngrams(h, n)
+            total[n - 1] += sum(hc.values())
+            correct[n - 1] += sum((hc & best).values())  # intersection = clipped counts
+    bp = 1.0 if c >= r else (math.exp(1 - r / c) if c else 0.0)
+    p = [0.0] * 4
+    if not any(correct):
+        return 0.0, p
+    halvings = 0
+    for n in range(4):
+        if total[n] == 0:
+            break
+        if correct[n]:
+            p[n] = 100 * correct[n] / total[n]
+        elif smooth == "exp":
+            halvings += 1
+            p[n] = 100 / (2 ** halvings * total[n])
+    if min(p) == 0:
+        return 0.0, p
+    return bp * math.exp(sum(math.log(x) for x in p) / 4), p
+
+
+def chrf_stats(hyp, ref):
+    h, r, out = "".join(hyp.split()), "".join(ref.split()), []
+    for n in range(1, 7):
+        hc, rc = Counter(h[i:i + n] for i in range(len(h) - n + 1)), Counter(r[i:i + n] for i in range(len(r) - n + 1))
+        out.append((sum(hc.values()) if rc else 0, sum(rc.values()), sum((hc & rc).values())))
+    return out
+
+
+def chrf_from(stats, beta=2):
+    present = [(m / nh, m / nr) for nh, nr, m in stats if nh > 0 and nr > 0]
+    if not present:
+        return 0.0
+    p = sum(x for x, _ in present) / len(present)
+    r = sum(y for _, y in present) / len(present)
+    return 0.0 if p + r == 0 else 100 * (1 + beta ** 2) * p * r / (beta ** 2 * p + r)
+
+
+def chrf(hyps, refs):
+    total = [(0, 0, 0)] * 6
+    for h, rs in zip(hyps, refs):
+        best, best_f = None, -1.0
+        for x in rs:
+            s = chrf_stats(h, x)
+            if chrf_from(s) > best_f:
+                best, best_f = s, chrf_from(s)
+        total = [tuple(a + b for a, b in zip(t, s)) for t, s in zip(total, best)]
+    return chrf_from(total)
+
+
+# sacrebleu's README example, tokenized as its '13a' tokenizer does (the final period split off).
+readme_sys = ["The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."]
+readme_refs = [["The dog bit the man.", "The dog had bit the man."], ["It was not unexpected.", "No one was surprised."],
+               ["The man bit him first.", "The man had bitten the dog."]]
+tok = lambda s: s.replace(".", " .").split()
+assert round(bleu([tok(s) for s in readme_sys], [[tok(x) for x in rs] for rs in readme_refs], "exp")[0], 2) == 48.53
+assert round(chrf(readme_sys, readme_refs), 2) == 59.73
+
+# BLEU: a corpus with 3-gram matches but no 4-gram match (smoothing decides), several references.
+bleu_hyps = ["the cat sat upon a mat today", "a dog ran in the park", "birds sing"]
+bleu_refs = [["the cat sat on the mat", "a cat was sitting on the mat today"], ["the dog ran in a park"],
+             ["the birds are singing", "birds sing loudly"]]
+# chrF: accents, CJK, tabs and no-break spaces (whitespace is removed), a sentence shorter than 6
+# characters, several references.
+chrf_hyps = ["El niño comió\tla manzana.", "我 爱 北京", "ab", "Ça\u00a0va très bien"]
+chrf_refs = [["El niño se comió la manzana.", "La niña comió una manzana."], ["我爱北京天安门"], ["abc"],
+             ["Ça va bien", "ça va très bien !"]]
+
+
+def cpp_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\u00a0", "\\u00a0") + '"'
+
+
+def cpp_list(xs):
+    return "{" + ", ".join(cpp_string(x) for x in xs) + "}"
+
+
+b_exp, p_exp = bleu([h.split() for h in bleu_hyps], [[x.split() for x in rs] for rs in bleu_refs], "exp")
+b_none, _ = bleu([h.split() for h in bleu_hyps], [[x.split() for x in rs] for rs in bleu_refs], "none")
+lines = [
+    "// Generated by make_bleu_chrf_reference.py: do not edit.",
+    "#pragma once",
+    "#include <array>",
+    "#include <string>",
+    "#include <vector>",
+    "namespace ref {",
+    "// BLEU inputs: sentences split at spaces.",
+    f"inline const std::vector<std::string> kBleuHyps = {cpp_list(bleu_hyps)};",
+    "inline const std::vector<std::vector<std::string>> kBleuRefs = {" + ", ".join(cpp_list(rs) for rs in bleu_refs) + "};",
+    f"inline constexpr double kBleuExp = {b_exp!r};",
+    f"inline constexpr std::array<double, 4> kBleuExpPrecisions = {{{', '.join(repr(x) for x in p_exp)}}};",
+    f"inline constexpr double kBleuNone = {b_none!r};",
+    f"inline const std::vector<std::string> kChrfHyps = {cpp_list(chrf_hyps)};",
+    "inline const std::vector<std::vector<std::string>> kChrfRefs = {" + ", ".join(cpp_list(rs) for rs in chrf_refs) + "};",
+    f"inline constexpr double kChrf = {chrf(chrf_hyps, chrf_refs)!r};",
+    f"inline constexpr double kChrfFirstRefs = {chrf(chrf_hyps, [[rs[0]] for rs in chrf_refs])!r};  // one reference each",
+    "}  // namespace ref",
+]
+with open("bleu_chrf_reference.h", "w") as f:
+    f.write("\n".join(lines) + "\n")
