@@ -1,11 +1,15 @@
-"""The six measurements of bench/bench_steps.cpp in PyTorch 1.13: median milliseconds per training step
-and per inference forward of mlp_gan (batch 64), mlp_vae (batch 128) and dcgan (batch 64, 32x32 images),
-float32 on random data, two threads. The steps are written as models/ and tools/jobs.cpp run them:
-the GAN with the same layers, BCE-with-logits, the non-saturating G loss and Adam(2e-4, (0.5, 0.999));
-the VAE and its loss from bench/torch/mlp_vae.py, Adam(1e-3); losses read back with .item() as muse's
-steps do. zero_grad sets gradients to None, as muse's does (PyTorch 1.13's default zeroes them).
+"""The measurements of bench/bench_steps.cpp in PyTorch 1.13: median milliseconds per training step
+and per inference forward of mlp_gan (batch 64), mlp_vae (batch 128), dcgan (batch 64, 32x32 images),
+lstm_lm (batch 32 x 64 tokens) and seq2seq_attn (batch 64, source 16, target 16 tokens), as
+/work/shared/WORKLOADS.md describes them, float32 on random data, two threads. The steps are written as
+models/ and tools/jobs.cpp run them: the GAN with the same layers, BCE-with-logits, the non-saturating G
+loss and Adam(2e-4, (0.5, 0.999)); the VAE and its loss from bench/torch/mlp_vae.py, Adam(1e-3); the two
+token models with cross-entropy over every target position and Adam(1e-3), lstm_lm clipping the gradient
+norm to 1.0. Losses are read back with .item() as muse's steps do. zero_grad sets gradients to None, as
+muse's does (PyTorch 1.13's default zeroes them). Inference is the model's forward without gradients: the
+generator, the VAE, the language model over the 64 tokens, the seq2seq model teacher-forced (no search).
 
-    /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE] [--device cuda]
+    /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE] [--device cuda] [--only lstm_lm,...]
 
 With --device cuda (bench_steps under MUSE_BENCH_DEVICE=cuda) the models and inputs live on the GPU and
 every timed step ends with torch.cuda.synchronize(); TF32 is off, as in muse.
@@ -24,6 +28,7 @@ from mlp_vae import Vae, loss_fn as vae_loss  # the VAE and its loss, as bench/t
 
 WARMUP = 10  # as bench_steps.cpp, which then times 50 steps
 DEVICE = "cpu"
+VOCAB = 4000  # lstm_lm and seq2seq_attn
 
 
 def sync():
@@ -104,7 +109,7 @@ class Gan:
                     torch.sigmoid(logit_fake).mean().item())
 
 
-def measure(steps):
+def mlp_gan(steps):
     torch.manual_seed(0)
     gan = Gan()
     real = torch.rand(64, 784, device=DEVICE) * 2 - 1  # (N, 784) in [-1, 1]
@@ -118,7 +123,11 @@ def measure(steps):
         with torch.no_grad():
             gan.G(z)
     results["mlp_gan/infer"] = median_ms(gan_infer, steps)
+    return results
 
+
+def mlp_vae(steps):
+    torch.manual_seed(0)
     vae = Vae().to(DEVICE)
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
     x = torch.rand(128, 784, device=DEVICE)  # (N, 784) pixels in [0, 1]
@@ -129,7 +138,7 @@ def measure(steps):
         loss.backward()
         opt.step()
         loss.item()
-    results["mlp_vae/train"] = median_ms(vae_train, steps)
+    results = {"mlp_vae/train": median_ms(vae_train, steps)}
 
     vae = Vae().to(DEVICE)
 
@@ -137,10 +146,14 @@ def measure(steps):
         with torch.no_grad():
             vae(x)
     results["mlp_vae/infer"] = median_ms(vae_infer, steps)
+    return results
 
+
+def dcgan(steps):
+    torch.manual_seed(0)
     gan = Gan(conv=True)
     real = torch.rand(64, 1, 32, 32, device=DEVICE) * 2 - 1
-    results["dcgan/train"] = median_ms(lambda: gan.step(real), steps)
+    results = {"dcgan/train": median_ms(lambda: gan.step(real), steps)}
 
     gan = Gan(conv=True)
     gan.G.eval()
@@ -153,22 +166,124 @@ def measure(steps):
     return results
 
 
+class LstmLm(nn.Module):
+    """lstm_lm: Embedding(V, 256), a 2-layer batch-first LSTM(256, 512), Linear(512, V)."""
+
+    def __init__(self, vocab=VOCAB, embed=256, hidden=512, layers=2):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embed)
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens):  # (B, T) int64 -> logits (B, T, V)
+        output, _ = self.lstm(self.embedding(tokens))  # (B, T, H)
+        return self.head(output)
+
+
+class Seq2SeqAttn(nn.Module):
+    """seq2seq_attn: an LSTM encoder; a decoder LSTMCell fed [embedding; previous context] (Luong's input
+    feeding, with the context itself), Luong dot attention over the encoder outputs, Linear on [h; context].
+    The decoder starts from the encoder's final state and a zero context."""
+
+    def __init__(self, vocab=VOCAB, embed=256, hidden=256):
+        super().__init__()
+        self.src_embedding = nn.Embedding(vocab, embed)
+        self.encoder = nn.LSTM(embed, hidden, batch_first=True)
+        self.tgt_embedding = nn.Embedding(vocab, embed)
+        self.decoder = nn.LSTMCell(embed + hidden, hidden)
+        self.out = nn.Linear(2 * hidden, vocab)
+
+    def forward(self, src, tgt_in):  # (B, S), (B, T) int64 -> logits (B, T, V), teacher forcing
+        keys, (h, c) = self.encoder(self.src_embedding(src))  # keys (B, S, H); h, c (1, B, H)
+        h, c = h[0], c[0]  # (B, H)
+        context = torch.zeros_like(h)  # (B, H)
+        embedded = self.tgt_embedding(tgt_in)  # (B, T, E)
+        logits = []
+        for t in range(tgt_in.shape[1]):
+            h, c = self.decoder(torch.cat([embedded[:, t], context], 1), (h, c))
+            weights = torch.bmm(keys, h.unsqueeze(2)).squeeze(2).softmax(1)  # (B, S): softmax_s(k_s . h)
+            context = torch.bmm(weights.unsqueeze(1), keys).squeeze(1)  # (B, H)
+            logits.append(self.out(torch.cat([h, context], 1)))  # (B, V)
+        return torch.stack(logits, 1)
+
+
+def token_step(model, inputs, targets, clip=None):
+    """One training step: cross-entropy over every position, optional gradient-norm clipping, Adam."""
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        logits = model(*inputs)  # (B, T, V)
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB), targets.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        loss.item()
+    return step
+
+
+def forward_only(model, inputs):
+    """Inference: the same forward without gradients (for seq2seq still teacher-forced, no search)."""
+    model.eval()
+
+    def infer():
+        with torch.no_grad():
+            model(*inputs)
+    return infer
+
+
+def lstm_lm(steps):
+    torch.manual_seed(0)
+    tokens = torch.randint(0, VOCAB, (32, 65), device=DEVICE)  # inputs [:, :-1], next-token targets [:, 1:]
+    inputs, targets = (tokens[:, :-1],), tokens[:, 1:]
+    results = {"lstm_lm/train": median_ms(token_step(LstmLm().to(DEVICE), inputs, targets, clip=1.0), steps)}
+    results["lstm_lm/infer"] = median_ms(forward_only(LstmLm().to(DEVICE), inputs), steps)
+    return results
+
+
+def seq2seq_attn(steps):
+    torch.manual_seed(0)
+    src = torch.randint(0, VOCAB, (64, 16), device=DEVICE)  # (B, S)
+    tgt = torch.randint(0, VOCAB, (64, 17), device=DEVICE)  # decoder inputs [:, :-1], targets [:, 1:]
+    inputs, targets = (src, tgt[:, :-1]), tgt[:, 1:]
+    results = {"seq2seq_attn/train": median_ms(token_step(Seq2SeqAttn().to(DEVICE), inputs, targets), steps)}
+    results["seq2seq_attn/infer"] = median_ms(forward_only(Seq2SeqAttn().to(DEVICE), inputs), steps)
+    return results
+
+
+WORKLOADS = {"mlp_gan": mlp_gan, "mlp_vae": mlp_vae, "dcgan": dcgan, "lstm_lm": lstm_lm,
+             "seq2seq_attn": seq2seq_attn}
+
+
+def measure(steps, names):
+    results = {}
+    for name in names:
+        results.update(WORKLOADS[name](steps))
+    return results
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=50, help="timed steps after the warm-up (at least 20)")
     p.add_argument("--json", help="also write {name: ms} to this file")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads (default: all)")
     args = p.parse_args()
+    names = args.only.split(",")
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        p.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
     global DEVICE
     DEVICE = args.device
     torch.set_num_threads(2)
     torch.backends.cuda.matmul.allow_tf32 = False  # muse's default: float32 GEMMs, not TF32
     torch.backends.cudnn.allow_tf32 = False
-    results = measure(args.steps)
+    results = measure(args.steps, names)
     where = torch.cuda.get_device_name() if DEVICE == "cuda" else f"{torch.get_num_threads()} threads"
     print(f"torch {torch.__version__}, {where}, median of {args.steps} steps after {WARMUP}")
     for name, ms in results.items():
-        print(f"{name:16s} {ms:8.3f} ms")
+        print(f"{name:20s} {ms:8.3f} ms")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f)
