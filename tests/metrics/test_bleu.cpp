@@ -131,8 +131,8 @@ TEST_CASE("corpus_bleu: a perfect match scores 100; the brevity penalty by hand"
   CHECK(long_hyp.brevity_penalty == 1.0);
   CHECK(long_hyp.precisions[0] == Approx(80).epsilon(1e-12));
   // The closest reference length counts (7 for a 7-token hypothesis, not 5 or 12); ties go to the shorter.
-  BleuScore closest = corpus_bleu(
-      {words("a b c d e f g")}, References{{words("a b c d e"), words("a b c d e f g"), words("a b c d e f g h i j k l")}});
+  const std::vector<Tokens> refs = {words("a b c d e"), words("a b c d e f g"), words("a b c d e f g h i j k l")};
+  BleuScore closest = corpus_bleu({words("a b c d e f g")}, References{refs});
   CHECK(closest.ref_len == 7);
   BleuScore tie = corpus_bleu({words("a b c d e f")}, References{{words("a b c d e f g"), words("a b c d e")}});
   CHECK(tie.ref_len == 5);
