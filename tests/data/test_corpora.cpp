@@ -152,7 +152,7 @@ TEST_CASE("english_spanish: aligned pairs, every 20th verse held out") {
 TEST_CASE("corpora: a missing package names the command that installs it") {
   CHECK_THROWS_WITH_AS(tang_poems({.chinese_poetry = "/nonexistent/chinese-poetry"}),
                        Contains("tang_poems: /nonexistent/chinese-poetry not found; install it with `make corpora` "
-                                "(or: sudo npm install -g chinese-poetry)"),
+                                "(or: sudo npm install -g --prefix /usr chinese-poetry)"),
                        Error);
   CHECK_THROWS_WITH_AS(tang_poems({.chinese_poetry = fs::temp_directory_path()}),
                        Contains("dist/quantangshi not found (an incomplete chinese-poetry?)"), Error);

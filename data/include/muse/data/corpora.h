@@ -15,7 +15,7 @@ namespace muse::data {
 
 // Where the corpora are read from; tests point these elsewhere to check the missing-package errors.
 struct CorpusSources {
-  std::filesystem::path chinese_poetry = "/usr/lib/node_modules/chinese-poetry";  // npm install -g chinese-poetry
+  std::filesystem::path chinese_poetry = "/usr/lib/node_modules/chinese-poetry";  // npm install -g --prefix /usr
   std::filesystem::path bible = "/usr/bin/bible";                                // apt-get install bible-kjv
   std::filesystem::path diatheke = "/usr/bin/diatheke";                          // apt-get install diatheke
 };
