@@ -16,7 +16,8 @@ namespace muse::data {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kInstall = "install it with `make corpora` (or: sudo npm install -g --prefix /usr chinese-poetry)";
+constexpr const char* kInstall =
+    "install it with `make corpora` (or: sudo npm install -g --prefix /usr chinese-poetry)";
 
 // Every clause between ，。？！； has the same length, 5 or 7 characters; no clause is empty.
 bool is_regular(std::string_view poem) {

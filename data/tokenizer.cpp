@@ -45,8 +45,9 @@ char32_t next_code_point(std::string_view text, size_t& pos, std::string_view op
     }
     cp = (cp << 6) | (b & 0x3f);
   }
-  if (cp < min) return fail(str("overlong encoding of U+", std::hex, std::uppercase, static_cast<uint32_t>(cp)));
-  if (cp >= 0xd800 && cp <= 0xdfff) return fail(str("surrogate U+", std::hex, std::uppercase, static_cast<uint32_t>(cp)));
+  const std::string hex = str(std::hex, std::uppercase, static_cast<uint32_t>(cp));
+  if (cp < min) return fail("overlong encoding of U+" + hex);
+  if (cp >= 0xd800 && cp <= 0xdfff) return fail("surrogate U+" + hex);
   if (cp > 0x10ffff) return fail(str("code point above U+10FFFF"));
   pos = start + length;
   return cp;
