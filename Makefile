@@ -3,19 +3,43 @@
 #   make demo   trains the GAN on Fashion-MNIST (about three minutes on 2 cores) into runs/demo/
 #   make test   runs every test
 BUILD ?= build
+# The text corpora's packages (data/include/muse/data/corpora.h): OpenCC for simplified Chinese, the KJV and
+# Reina-Valera Bibles with their readers. npm (for the Tang poems' chinese-poetry package) comes from
+# Debian only where no other npm is on the PATH: Debian's npm conflicts with NodeSource's nodejs.
+CORPUS_PACKAGES := opencc libopencc-dev bible-kjv sword-text-sparv diatheke
+CHINESE_POETRY := /usr/lib/node_modules/chinese-poetry
 PACKAGES := g++ pkg-config cmake meson ninja-build libeigen3-dev doctest-dev libbenchmark-dev zlib1g-dev libcli11-dev \
-            nlohmann-json3-dev libstb-dev dataset-fashion-mnist
+            nlohmann-json3-dev libstb-dev dataset-fashion-mnist $(CORPUS_PACKAGES)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export PATH := /usr/local/cuda/bin:$(PATH)
 
-.PHONY: deps build demo test test-sanitize bench clean
+.PHONY: deps corpora build demo test test-sanitize bench clean
+
+# apt-get installs those of the packages $(1) that are missing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; $(call apt_get,$$missing); \
+	fi
+endef
+
+apt_get = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1)
+
+# npm installs the Tang poems (about 350 MB of JSON) when they are missing, into /usr/lib/node_modules
+# (--prefix /usr: Debian's npm would choose /usr/local).
+define npm_install
+	@test -d $(CHINESE_POETRY) || { \
+	  command -v npm >/dev/null || { $(call apt_get,npm); }; \
+	  echo "installing: chinese-poetry (npm)"; $(SUDO) npm install -g --prefix /usr chinese-poetry; }
+endef
 
 deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_install,$(PACKAGES))
+	$(npm_install)
+
+corpora:
+	$(call apt_install,$(CORPUS_PACKAGES))
+	$(npm_install)
 
 build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
