@@ -97,3 +97,14 @@ TEST_CASE("gradcheck scatter_add") {
     return scatter_add(v[0], 0, scalar_tensor(0, {.dtype = kInt64}), v[1]);
   }, {s, t}));
 }
+
+TEST_CASE("gradcheck unbind") {
+  using V = std::vector<Tensor>;
+  Tensor x = input({3, 2, 4});
+  // All slices, rejoined in another order along another dim.
+  CHECK(gradcheck([](const V& v) { V p = unbind(v[0], 1); return stack({p[1], p[0]}, 2); }, {x}));
+  // Some slices unused, one used twice, and x also used directly (its gradients add up).
+  CHECK(gradcheck([](const V& v) { V p = unbind(v[0]); return p[0] * p[2] + p[2] + v[0].sum({0}); }, {x}));
+  // A strided input (x.t()), the last dim, and a slice whose use gets no gradient path at all.
+  CHECK(gradcheck([](const V& v) { V p = unbind(v[0].t(), -1); return p[1] * 2.0; }, {input({4, 3})}));
+}

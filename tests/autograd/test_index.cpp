@@ -364,3 +364,28 @@ TEST_CASE("large index ops match a plain loop (threaded kernels)") {
   for (size_t i = 0; i < back.size(); ++i) err = std::max(err, std::abs(scv[i] - back[i]));
   CHECK(err < 1e-12);
 }
+
+TEST_CASE("unbind gives the slices along a dim as views; its gradient is assembled once per backward") {
+  Tensor x = grid(2, 3);
+  std::vector<Tensor> rows = unbind(x), cols = unbind(x, -1);
+  REQUIRE(rows.size() == 2);
+  REQUIRE(cols.size() == 3);
+  CHECK(values(rows[1]) == std::vector<float>{3, 4, 5});
+  CHECK(values(cols[2]) == std::vector<float>{2, 5});
+  CHECK(rows[0].data_ptr<float>() == x.data_ptr<float>());  // a view
+  CHECK(unbind(zeros({0, 2})).empty());
+
+  // Unused slices get zeros; a retained graph gives the same gradient again, added to the first.
+  Tensor w = grid(3, 2).requires_grad_();
+  std::vector<Tensor> p = unbind(w);
+  Tensor loss = (p[0] * 2.0 + p[2]).sum();
+  loss.backward({}, /*retain_graph=*/true);
+  CHECK(values(w.grad()) == std::vector<float>{2, 2, 0, 0, 1, 1});
+  loss.backward();
+  CHECK(values(w.grad()) == std::vector<float>{4, 4, 0, 0, 2, 2});
+}
+
+TEST_CASE("unbind errors") {
+  CHECK_THROWS_WITH_AS(unbind(scalar_tensor(1)), Contains("unbind: cannot unbind a 0-dim tensor"), Error);
+  CHECK_THROWS_WITH_AS(unbind(zeros({2, 3}), 2), Contains("unbind"), Error);
+}
