@@ -73,6 +73,13 @@ class CpuBackend final : public Backend {
   void randint(const Array& o, Generator& g, int64_t lo, int64_t hi) override {
     cpu::randint(o, g, lo, hi);
   }
+  void lstm_cell_forward(const Array& g, const Array& c, const Array& a, const Array& h, const Array& co) override {
+    cpu::lstm_cell_forward(g, c, a, h, co);
+  }
+  void lstm_cell_backward(const Array& a, const Array& c, const Array& co, const Array& dh, const Array& dc,
+                          const Array& dg, const Array& dcp) override {
+    cpu::lstm_cell_backward(a, c, co, dh, dc, dg, dcp);
+  }
   void adam(const Array& p, const Array& g, const Array& m, const Array& v, const Array& vmax,
             const AdamParams& a) override {
     cpu::adam(p, g, m, v, vmax, a);

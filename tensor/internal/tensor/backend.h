@@ -121,6 +121,18 @@ class Backend {
   // max_pool2d_with_indices. The backward is scatter_add of dy at those positions.
   virtual void max_pool2d(const Array& x, const Pool2dParams& p, const Array& values, const Array& indices) = 0;
 
+  // One fused LSTM step (per-element math in tensor/lstm_math.h). gates (B, 4H) are pre-activations in
+  // PyTorch's order (input, forget, cell, output), c (B, H) the previous cell state. Writes act (B, 4H)
+  // = (sigma(a_i), sigma(a_f), tanh(a_g), sigma(a_o)) for the backward, c_out = f c + i g and
+  // h_out = o tanh(c_out) (B, H). h_out and c_out may be contiguous views into one (2, B, H) state.
+  virtual void lstm_cell_forward(const Array& gates, const Array& c, const Array& act, const Array& h_out,
+                                 const Array& c_out) = 0;
+  // Its backward from the forward's act, c and c_out, and the gradients dh of h_out and dc of c_out
+  // (B, H); either may be an empty Array (!defined()), which means zero. Writes dgates (B, 4H) and
+  // dc_prev (B, H). dh and dc may be contiguous views into one (2, B, H) gradient.
+  virtual void lstm_cell_backward(const Array& act, const Array& c, const Array& c_out, const Array& dh,
+                                  const Array& dc, const Array& dgates, const Array& dc_prev) = 0;
+
   // Random fills from a Philox stream: element i uses the generator's counters in order, so results
   // depend only on (seed, offset) and not on the number of threads.
   virtual void uniform(const Array& out, Generator& gen, double low, double high) = 0;
