@@ -107,6 +107,13 @@ int main(int argc, char** argv) {
   translate->add_option("--alpha", tr.alpha, "length penalty exponent of beam search (default 0.6)")
       ->check(CLI::NonNegativeNumber);
 
+  std::string data_model, data_corpus, data_out;
+  CLI::App* data_cmd = app.add_subcommand("data", "write a text model's tokenized training and test sets (safetensors), "
+                                          "for the PyTorch comparisons of bench/torch/");
+  data_cmd->add_option("model", data_model, "lstm or seq2seq")->required()->check(CLI::IsMember({"lstm", "seq2seq"}));
+  data_cmd->add_option("--corpus", data_corpus, "lstm: poems (default) or kjv")->check(CLI::IsMember({"poems", "kjv"}));
+  data_cmd->add_option("--out", data_out, "file to write")->required();
+
   CLI::App* info = app.add_subcommand("info", "list a checkpoint's tensors, shapes and metadata");
   info->add_option("checkpoint", checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
 
@@ -140,6 +147,7 @@ int main(int argc, char** argv) {
       return muse::tools::sample(model, checkpoint, n > 0 ? n : 64, seed, out_png, parse_device(device));
     }
     if (*translate) return muse::tools::translate(tr);
+    if (*data_cmd) return muse::tools::export_data(data_model, data_corpus, data_out);
     if (*eval) {
       ec.device = parse_device(device);
       muse::check(ec.device == muse::kCPU || (ec.model != "lstm" && ec.model != "seq2seq"), "muse eval: --device cuda is not supported yet");

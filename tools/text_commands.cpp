@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "checkpoint.h"
+#include "muse/io/safetensors.h"
 #include "muse/metrics/bleu.h"
 #include "muse/metrics/chrf.h"
 #include "muse/muse.h"
@@ -92,6 +93,29 @@ int eval_text(const EvalConfig& e, int64_t beam) {
   for (size_t i = 0; i < std::min<size_t>(3, pairs.size()); ++i)
     std::printf("\n  %s\n  reference: %s\n  greedy:    %s\n  beam:      %s\n", pairs[i].source.c_str(),
                 ref_text[i].c_str(), greedy_text[i].c_str(), beam_text[i].c_str());
+  return 0;
+}
+
+int export_data(const std::string& model, const std::string& corpus, const std::string& out) {
+  std::unique_ptr<Job> job = make_text_job(model, {});
+  manual_seed(0);
+  Datasets sets = job->data({.corpus = corpus});
+  io::NamedTensors tensors;
+  const std::vector<std::string> names = model == "lstm" ? std::vector<std::string>{"windows"}
+                                                          : std::vector<std::string>{"source", "lengths", "target"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    tensors.emplace_back("train." + names[i], sets.train[i]);
+    tensors.emplace_back("test." + names[i], sets.test[i]);
+  }
+  Metadata meta = job->metadata();
+  if (auto* s2s = dynamic_cast<Seq2SeqJob*>(job.get())) {  // the references BLEU compares with
+    std::string refs;
+    for (const auto& p : s2s->test_pairs()) refs += join(data::WordTokenizer::split(p.target)) + "\n";
+    meta["test_references"] = refs;
+  }
+  io::save_safetensors(out, tensors, meta);
+  std::printf("wrote %s: %lld training and %lld test samples\n", out.c_str(),
+              static_cast<long long>(sets.train[0].size(0)), static_cast<long long>(sets.test[0].size(0)));
   return 0;
 }
 

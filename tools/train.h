@@ -63,6 +63,9 @@ struct TranslateConfig {
 int translate(const TranslateConfig& config);
 // lstm: validation perplexity; seq2seq: test BLEU and chrF, greedy and with beam search.
 int eval_text(const EvalConfig& config, int64_t beam);
+// `muse data`: the text model's tokenized training and test sets as safetensors, with the tokenizers in
+// the metadata, so that bench/torch/ trains PyTorch on exactly the same data.
+int export_data(const std::string& model, const std::string& corpus, const std::string& out);
 int info(const std::string& checkpoint);
 
 }  // namespace muse::tools
