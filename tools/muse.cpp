@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
                     "stop after this many seconds of training, saving a checkpoint as Ctrl-C does (for comparisons "
                     "at equal wall time)")
       ->check(kPositive);
-  train->add_option("--stop-after", tc.stop_after, "act as if Ctrl-C came after N steps (for tests)")
+  train->add_option("--stop-after", tc.stop_after, "stop after N steps in all, saving a checkpoint as Ctrl-C does (for budgets of equal steps, and tests)")
       ->check(kPositive);
 
   std::string model, checkpoint, out_png;
