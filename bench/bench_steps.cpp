@@ -8,6 +8,12 @@
 //   mlp_vae/infer   Vae forward of x (128, 784) under NoGradGuard (mu, logvar, sample, logits)
 //   dcgan/train     models::dcgan()'s Gan::step on a real batch (64, 1, 32, 32) in [-1, 1]
 //   dcgan/infer     the DCGAN's G forward of z (64, 100, 1, 1) in eval mode under NoGradGuard
+//   lstm_lm/train   models::CharLstm (vocabulary 4000, embedding 256, 2 x LSTM 512) on tokens (32, 65):
+//                   lm_loss over the 64 next-token positions, backward, clip_grad_norm_(1.0), Adam step
+//   lstm_lm/infer   its forward of (32, 64) tokens under NoGradGuard
+//   seq2seq_attn/train  models::Seq2Seq with one layer, dot attention, no dropout (the workload's shape):
+//                   teacher-forced forward of source (64, 16) and target (64, 16), loss, backward, Adam
+//   seq2seq_attn/infer  the same forward under NoGradGuard
 // MUSE_BENCH_DEVICE=cuda runs them on the GPU (models and inputs moved there; every timed step ends with
 // cuda::synchronize()). Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
 // (ms_min the fastest). bench/torch/steps.py times the same six in PyTorch; bench/run_steps.sh runs
@@ -23,10 +29,13 @@
 #include <vector>
 
 #include "muse/cuda.h"
+#include "muse/models/char_lstm.h"
 #include "muse/models/dcgan.h"
 #include "muse/models/mlp_gan.h"
 #include "muse/models/mlp_vae.h"
+#include "muse/models/seq2seq.h"
 #include "muse/muse.h"
+#include "muse/nn/utils.h"
 #include "muse/optim/adam.h"
 
 namespace {
@@ -130,12 +139,80 @@ void dcgan_infer(benchmark::State& state) {
   });
 }
 
+void lstm_lm_train(benchmark::State& state) {
+  manual_seed(0);
+  auto lm = std::make_shared<models::CharLstm>(models::CharLstmOptions{.vocab_size = 4000});
+  lm->to(bench_device());
+  optim::Adam opt(lm->parameters(), {.lr = 1e-3});
+  Tensor windows = randint(0, 4000, {32, 65}).to(bench_device());  // (B, T + 1)
+  Tensor x = windows.narrow(1, 0, 64), y = windows.narrow(1, 1, 64);
+  time_steps(state, [&] {
+    Tensor loss = models::lm_loss(lm->forward(x).logits, y);
+    opt.zero_grad();
+    loss.backward();
+    nn::utils::clip_grad_norm_(lm->parameters(), 1.0);
+    opt.step();
+    benchmark::DoNotOptimize(loss.item());
+  });
+}
+
+void lstm_lm_infer(benchmark::State& state) {
+  manual_seed(0);
+  auto lm = std::make_shared<models::CharLstm>(models::CharLstmOptions{.vocab_size = 4000});
+  lm->to(bench_device());
+  lm->eval();
+  Tensor x = randint(0, 4000, {32, 64}).to(bench_device());
+  time_steps(state, [&] {
+    NoGradGuard no_grad;
+    Tensor logits = lm->forward(x).logits;  // (B, T, V)
+    benchmark::DoNotOptimize(logits.data_ptr<float>());
+  });
+}
+
+std::shared_ptr<models::Seq2Seq> seq2seq_workload() {
+  manual_seed(0);
+  auto net = std::make_shared<models::Seq2Seq>(models::Seq2SeqOptions{.num_layers = 1, .dropout = 0});
+  net->to(bench_device());
+  return net;
+}
+
+void seq2seq_attn_train(benchmark::State& state) {
+  auto net = seq2seq_workload();
+  optim::Adam opt(net->parameters(), {.lr = 1e-3});
+  Tensor src = randint(4, 4000, {64, 16}).to(bench_device()), lengths = full({64}, 16, {.dtype = kInt64});
+  Tensor tgt = randint(4, 4000, {64, 17}).to(bench_device());  // <bos> y_1..y_15 -> y_1..y_16
+  Tensor tgt_in = tgt.narrow(1, 0, 16), tgt_out = tgt.narrow(1, 1, 16);
+  time_steps(state, [&] {
+    Tensor loss = models::seq2seq_loss(net->forward(src, lengths, tgt_in), tgt_out);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    benchmark::DoNotOptimize(loss.item());
+  });
+}
+
+void seq2seq_attn_infer(benchmark::State& state) {
+  auto net = seq2seq_workload();
+  net->eval();
+  Tensor src = randint(4, 4000, {64, 16}).to(bench_device()), lengths = full({64}, 16, {.dtype = kInt64});
+  Tensor tgt_in = randint(4, 4000, {64, 16}).to(bench_device());
+  time_steps(state, [&] {
+    NoGradGuard no_grad;
+    Tensor logits = net->forward(src, lengths, tgt_in);  // (B, T, V)
+    benchmark::DoNotOptimize(logits.data_ptr<float>());
+  });
+}
+
 BENCHMARK(mlp_gan_train)->Name("steps/mlp_gan/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_gan_infer)->Name("steps/mlp_gan/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_vae_train)->Name("steps/mlp_vae/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_vae_infer)->Name("steps/mlp_vae/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(dcgan_train)->Name("steps/dcgan/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(dcgan_infer)->Name("steps/dcgan/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(lstm_lm_train)->Name("steps/lstm_lm/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(lstm_lm_infer)->Name("steps/lstm_lm/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(seq2seq_attn_train)->Name("steps/seq2seq_attn/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(seq2seq_attn_infer)->Name("steps/seq2seq_attn/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -49,6 +49,7 @@ void save_checkpoint(Job& job, const TrainConfig& c, const Position& pos, const 
       {"lr", str(job.lr())},
       {"limit", std::to_string(c.limit)},
   };
+  for (const auto& [k, v] : job.metadata()) meta[k] = v;
   io::save_safetensors(path, job.state(), meta);
 }
 
@@ -59,8 +60,10 @@ Position load_checkpoint(Job& job, const std::string& model, const std::string& 
         metadata_value(meta, "format", path), "')");
   std::string written_by = metadata_value(meta, "model", path);
   check(written_by == model, "muse: checkpoint ", path, " holds model '", written_by, "', not '", model, "'");
+  job.restore(meta);
   job.load(ckpt.tensors);
   if (saved) {
+    if (auto it = meta.find("corpus"); it != meta.end()) saved->corpus = it->second;
     saved->seed = static_cast<uint64_t>(metadata_int(meta, "seed", path));
     saved->batch = metadata_int(meta, "batch", path);
     saved->limit = metadata_int(meta, "limit", path);

@@ -68,7 +68,7 @@ int eval(const EvalConfig& e) {
   load_checkpoint(*job, e.model, e.checkpoint, nullptr);
   Split test = load_split(e.data_dir, false, e.limit);
   Generator gen(e.seed);
-  for (const auto& [name, v] : job->evaluate(test.images, test.labels, gen)) {
+  for (const auto& [name, v] : job->evaluate({test.images, test.labels}, gen)) {
     if (name == "test_loss")
       std::printf("test loss: %.4f nats per image (negative ELBO, %lld test images)\n", v,
                   static_cast<long long>(test.images.size(0)));

@@ -1,9 +1,10 @@
-// What `muse train` needs from a model: one training step on a batch of images, its full state for
-// checkpoints, samples for the PNG grids (generative models), and test-set figures (where the model has
-// them: the VAEs' loss, the classifier's accuracy). One Job per reference model, built by make_job from
-// the model's name.
+// What `muse train` needs from a model: its data sets, one training step on a batch, its full state for
+// checkpoints, samples for the PNG grids (image generators), and test-set figures (where the model has
+// them: the VAEs' loss, the classifier's accuracy, the text models' perplexity and BLEU). One Job per
+// reference model, built by make_job from the model's name.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,12 +26,29 @@ struct JobOptions {
   double lr = 0;  // 0: the model's default
 };
 
+// Where a job's data comes from.
+struct DataOptions {
+  std::string data_dir;  // Fashion-MNIST directory ("" = the default)
+  int64_t limit = 0;     // > 0: train on the first `limit` samples only (quick runs and tests)
+  std::string corpus;    // the text models' corpus ("" = the model's default)
+};
+
+// A data set as tensors whose first dimension numbers the samples (a TensorDataset's fields).
+struct Datasets {
+  std::vector<Tensor> train;
+  std::vector<Tensor> test;
+};
+using Metadata = std::map<std::string, std::string>;
+
 class Job {
  public:
   virtual ~Job() = default;
-  // One optimisation step on images (B, 1, 28, 28) with pixels in [0, 1] and their labels (B,) int64;
-  // returns the named losses.
-  virtual Losses step(const Tensor& images, const Tensor& labels) = 0;
+  // The training and test sets. The image models read Fashion-MNIST: images (N, 1, 28, 28) with pixels in
+  // [0, 1] and labels (N,) int64. The text models build their tokenizers here on a fresh run (and the
+  // network, whose size depends on the vocabulary).
+  virtual Datasets data(const DataOptions& options);
+  // One optimisation step on a batch of the training set's fields; returns the named losses.
+  virtual Losses step(const std::vector<Tensor>& batch) = 0;
   // Model and optimizer tensors, with PyTorch-style keys under a prefix per part ("G.0.weight").
   virtual io::NamedTensors state() = 0;
   // The inverse of state(); a checkpoint of another model gives the strict-mode key report.
@@ -38,12 +56,16 @@ class Job {
   // Generative models: n images (n, 1, 28, 28) with pixels in [0, 1].
   virtual bool generative() const { return true; }
   virtual Tensor sample(int64_t n, Generator& gen) = 0;
-  // Named figures on the test set (the VAEs' negative ELBO in nats per image, the classifier's accuracy);
-  // empty for models without them.
-  virtual Losses evaluate(const Tensor& images, const Tensor& labels, Generator& gen) {
-    (void)images, (void)labels, (void)gen;
+  // Named figures on the test set (the VAEs' negative ELBO in nats per image, the classifier's accuracy,
+  // the text models' perplexity and BLEU); empty for models without them.
+  virtual Losses evaluate(const std::vector<Tensor>& test, Generator& gen) {
+    (void)test, (void)gen;
     return {};
   }
+  // What a checkpoint keeps beside the tensors (the text models' tokenizers and corpus), and its
+  // inverse, which runs before load() (a text model is built once its vocabulary is known).
+  virtual Metadata metadata() const { return {}; }
+  virtual void restore(const Metadata& metadata) { (void)metadata; }
   virtual double lr() const = 0;
   // Called once before the first step of a run, fresh or resumed: how many steps the whole run takes
   // and how many are done. Jobs with a learning-rate schedule over the run set it here.
@@ -52,9 +74,13 @@ class Job {
   virtual std::shared_ptr<models::Classifier> classifier() { return nullptr; }
 };
 
-// "gan", "dcgan", "vae", "convvae" or "classifier"; anything else is a muse::Error listing the known names.
+// "gan", "dcgan", "vae", "convvae", "classifier", "lstm" or "seq2seq"; anything else is a muse::Error listing
+// the known names.
 std::unique_ptr<Job> make_job(const std::string& model, const JobOptions& options);
 const std::vector<std::string>& job_names();
+
+// The text models' jobs (text_jobs.cpp).
+std::unique_ptr<Job> make_text_job(const std::string& model, const JobOptions& options);
 
 // Prefixes every key: ("0.weight", t) -> ("G.0.weight", t).
 void append_prefixed(io::NamedTensors& out, const std::string& prefix, const io::NamedTensors& part);

@@ -1,6 +1,7 @@
 // The Jobs of the reference models: how `muse train` drives each one.
 #include <algorithm>
 
+#include "checkpoint.h"
 #include "job.h"
 #include "muse/models/classifier.h"
 #include "muse/models/conv_vae.h"
@@ -24,7 +25,8 @@ class GanJob : public Job {
       : convolutional_(convolutional),
         gan_(convolutional ? models::dcgan({.lr = o.lr > 0 ? o.lr : 2e-4}) : models::Gan({.lr = o.lr > 0 ? o.lr : 2e-4})) {}
 
-  Losses step(const Tensor& images, const Tensor&) override {
+  Losses step(const std::vector<Tensor>& batch) override {
+    const Tensor& images = batch[0];
     Tensor real = convolutional_ ? models::dcgan_input(images) : images.reshape({images.size(0), 784}) * 2.0 - 1.0;
     models::GanLosses l = gan_.step(real);
     return {{"loss_d", l.d}, {"loss_g", l.g}, {"d_real", l.d_real}, {"d_fake", l.d_fake}};
@@ -61,7 +63,8 @@ class VaeJob : public Job {
   explicit VaeJob(const JobOptions& o)
       : vae_(std::make_shared<Model>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(vae_->parameters(), {.lr = lr_}) {}
 
-  Losses step(const Tensor& images, const Tensor&) override {
+  Losses step(const std::vector<Tensor>& batch) override {
+    const Tensor& images = batch[0];
     vae_->train();
     Tensor x = input(images);
     Tensor loss = models::vae_loss(vae_->forward(x, default_generator()), x);
@@ -87,7 +90,8 @@ class VaeJob : public Job {
     return sigmoid(vae_->decode(z)).reshape({n, 1, 28, 28});
   }
   // The negative ELBO per test image, one posterior draw each, as during training.
-  Losses evaluate(const Tensor& images, const Tensor&, Generator& gen) override {
+  Losses evaluate(const std::vector<Tensor>& test, Generator& gen) override {
+    const Tensor& images = test[0];
     NoGradGuard no_grad;
     vae_->eval();
     double total = 0;
@@ -118,7 +122,8 @@ class ClassifierJob : public Job {
   explicit ClassifierJob(const JobOptions& o)
       : net_(std::make_shared<models::Classifier>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(net_->parameters(), {.lr = lr_}) {}
 
-  Losses step(const Tensor& images, const Tensor& labels) override {
+  Losses step(const std::vector<Tensor>& batch) override {
+    const Tensor &images = batch[0], &labels = batch[1];
     net_->train();
     Tensor logits = (*net_)(images);
     Tensor loss = nn::functional::cross_entropy(logits, labels);
@@ -142,9 +147,9 @@ class ClassifierJob : public Job {
   }
   bool generative() const override { return false; }
   Tensor sample(int64_t, Generator&) override { throw Error("muse: the classifier does not generate images"); }
-  Losses evaluate(const Tensor& images, const Tensor& labels, Generator&) override {
-    Tensor predicted = models::predict(*net_, images);
-    return {{"test_accuracy", mean(eq(predicted, labels).to(kFloat32)).item()}};
+  Losses evaluate(const std::vector<Tensor>& test, Generator&) override {
+    Tensor predicted = models::predict(*net_, test[0]);
+    return {{"test_accuracy", mean(eq(predicted, test[1]).to(kFloat32)).item()}};
   }
   double lr() const override { return lr_; }
   std::shared_ptr<models::Classifier> classifier() override { return net_; }
@@ -166,7 +171,7 @@ class ClassifierJob : public Job {
 }  // namespace
 
 const std::vector<std::string>& job_names() {
-  static const std::vector<std::string> names = {"gan", "dcgan", "vae", "convvae", "classifier"};
+  static const std::vector<std::string> names = {"gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq"};
   return names;
 }
 
@@ -176,7 +181,13 @@ std::unique_ptr<Job> make_job(const std::string& model, const JobOptions& option
   if (model == "vae") return std::make_unique<VaeJob<models::Vae>>(options);
   if (model == "convvae") return std::make_unique<VaeJob<models::ConvVae>>(options);
   if (model == "classifier") return std::make_unique<ClassifierJob>(options);
-  throw Error(str("muse: unknown model '", model, "' (known: gan, dcgan, vae, convvae, classifier)"));
+  if (model == "lstm" || model == "seq2seq") return make_text_job(model, options);
+  throw Error(str("muse: unknown model '", model, "' (known: gan, dcgan, vae, convvae, classifier, lstm, seq2seq)"));
+}
+
+Datasets Job::data(const DataOptions& o) {
+  Split train = load_split(o.data_dir, true, o.limit), test = load_split(o.data_dir, false);
+  return {{train.images, train.labels}, {test.images, test.labels}};
 }
 
 void append_prefixed(io::NamedTensors& out, const std::string& prefix, const io::NamedTensors& part) {

@@ -25,6 +25,8 @@ Defaults defaults_for(const std::string& model) {
   if (model == "gan") return {15, 64};  // about three minutes on 2 cores (make demo)
   if (model == "dcgan") return {5, 64};
   if (model == "classifier") return {5, 128};
+  if (model == "lstm") return {1, 32};     // about 1,100 batches of 32 x 64 characters of poems per epoch
+  if (model == "seq2seq") return {30, 64};  // about 100 batches of sentence pairs per epoch
   return {10, 128};  // vae, convvae
 }
 
@@ -60,6 +62,7 @@ int train(const TrainConfig& config) {
     c.seed = saved.seed;
     c.batch = saved.batch;
     c.limit = saved.limit;
+    c.corpus = saved.corpus;
   } else {
     manual_seed(c.seed);
   }
@@ -68,11 +71,11 @@ int train(const TrainConfig& config) {
   if (c.out.empty()) c.out = "runs/" + c.model;
   std::filesystem::create_directories(c.out);
 
-  Split train_set = load_split(c.data_dir, true, c.limit), test_set = load_split(c.data_dir, false);
-  data::DataLoader loader(data::TensorDataset({train_set.images, train_set.labels}),
+  Datasets sets = job->data({.data_dir = c.data_dir, .limit = c.limit, .corpus = c.corpus});
+  data::DataLoader loader(data::TensorDataset(sets.train),
                           {.batch_size = c.batch, .shuffle = true, .seed = c.seed, .drop_last = true});
   const int64_t per_epoch = loader.size();
-  check(per_epoch > 0, "muse train: ", train_set.images.size(0), " images make no full batch of ", c.batch);
+  check(per_epoch > 0, "muse train: ", sets.train[0].size(0), " training samples make no full batch of ", c.batch);
   std::string ckpt = c.out + "/checkpoint.safetensors";
   std::FILE* metrics = std::fopen((c.out + "/metrics.jsonl").c_str(), c.resume.empty() ? "w" : "a");
   check(metrics != nullptr, "muse train: cannot write ", c.out, "/metrics.jsonl");
@@ -88,7 +91,7 @@ int train(const TrainConfig& config) {
     loader.set_epoch(pos.epoch);
     ProgressBar bar(per_epoch, str("epoch ", pos.epoch + 1, "/", c.epochs));
     for (auto it = loader.begin_at(pos.batch_in_epoch); it != loader.end(); ++it) {
-      Losses losses = job->step((*it)[0], (*it)[1]);
+      Losses losses = job->step(*it);
       ++pos.step;
       ++pos.batch_in_epoch;
       if (pos.step % c.log_every == 0) append_metrics(metrics, pos, losses, seconds());
@@ -111,7 +114,7 @@ int train(const TrainConfig& config) {
       write_samples(*job, c.seed, c.out + png);
     }
     Generator test_gen(c.seed + 0x7e57);  // the test figures' own draws, like the sample grid's
-    Losses test = job->evaluate(test_set.images, test_set.labels, test_gen);
+    Losses test = job->evaluate(sets.test, test_gen);
     if (!test.empty()) {
       append_metrics(metrics, pos, test, seconds());
       for (const auto& [name, v] : test) std::fprintf(stderr, "epoch %lld: %s %.4f\n", static_cast<long long>(pos.epoch + 1), name.c_str(), v);

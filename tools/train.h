@@ -18,6 +18,7 @@ struct TrainConfig {
   std::string out;            // run directory; "" = runs/<model>
   std::string resume;         // checkpoint to continue from
   std::string data_dir;       // "" = /usr/share/datasets/fashion-mnist
+  std::string corpus;         // lstm: "poems" (default) or "kjv"
   Device device = kCPU;
   int64_t log_every = 50;     // steps between metrics.jsonl lines
   int64_t limit = 0;          // use only the first `limit` training images (0 = all); for quick runs
@@ -42,6 +43,29 @@ int sample(const std::string& model, const std::string& checkpoint, int64_t n, u
 // The classifier: test accuracy and confusion matrix. The generative models: FID-FMNIST and IS-FMNIST
 // of 10,000 samples (and the VAEs' test loss).
 int eval(const EvalConfig& config);
+// The text models (text_commands.cpp). sample_text prints the prefix and n generated characters.
+struct TextSampleConfig {
+  std::string checkpoint;
+  std::string prefix;
+  int64_t n = 100;
+  double temperature = 1.0;
+  int64_t top_k = 0;
+  double top_p = 1.0;
+  uint64_t seed = 0;
+};
+int sample_text(const TextSampleConfig& config);
+struct TranslateConfig {
+  std::string checkpoint;
+  std::string sentence;
+  int64_t beam = 5;     // 1: greedy decoding
+  double alpha = 0.6;   // beam search's length penalty
+};
+int translate(const TranslateConfig& config);
+// lstm: validation perplexity; seq2seq: test BLEU and chrF, greedy and with beam search.
+int eval_text(const EvalConfig& config, int64_t beam);
+// `muse data`: the text model's tokenized training and test sets as safetensors, with the tokenizers in
+// the metadata, so that bench/torch/ trains PyTorch on exactly the same data.
+int export_data(const std::string& model, const std::string& corpus, const std::string& out);
 int info(const std::string& checkpoint);
 
 }  // namespace muse::tools

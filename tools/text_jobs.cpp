@@ -1,0 +1,225 @@
+// The Jobs of the text models: the character-level poem LSTM (`muse train lstm --corpus poems|kjv`) and
+// the English -> Spanish translator (`muse train seq2seq`). Each builds its tokenizers from the training
+// text on a fresh run and keeps them in the checkpoint's metadata, so a checkpoint carries its vocabulary.
+#include "text_jobs.h"
+
+#include "muse/data/corpora.h"
+#include "muse/metrics/bleu.h"
+#include "muse/muse.h"
+#include "muse/nn/utils.h"
+
+namespace muse::tools {
+
+namespace {
+
+// Every 20th item (index % 20 == 19) is held out, as english_spanish() does for its test split.
+bool held_out(size_t i) { return i % 20 == 19; }
+
+std::string join_lines(const std::vector<std::string>& items, bool held) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i)
+    if (held_out(i) == held) out += items[i] + "\n";
+  return out;
+}
+
+}  // namespace
+
+// ---- the character LSTM ----
+
+std::vector<std::string> LstmJob::corpus_items(const std::string& corpus) {
+  if (corpus == "poems") return data::tang_poems();
+  if (corpus == "kjv") return data::kjv_verses();
+  throw Error(str("muse train lstm: unknown corpus '", corpus, "' (known: poems, kjv)"));
+}
+
+void LstmJob::build(int64_t vocab_size) {
+  net_ = std::make_shared<models::CharLstm>(models::CharLstmOptions{.vocab_size = vocab_size});
+  opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_});
+}
+
+// The text as one stream of characters, poems (or verses) one per line, cut into windows of
+// kContext + 1 characters: the inputs are a window's first kContext, the targets its last kContext.
+Tensor LstmJob::windows(const std::string& text, int64_t limit) const {
+  std::vector<int64_t> ids = tokenizer_->encode(text);
+  int64_t n = (static_cast<int64_t>(ids.size()) - 1) / kContext;
+  if (limit > 0) n = std::min(n, limit);
+  std::vector<int64_t> w;
+  w.reserve(static_cast<size_t>(n * (kContext + 1)));
+  for (int64_t i = 0; i < n; ++i) w.insert(w.end(), ids.begin() + i * kContext, ids.begin() + i * kContext + kContext + 1);
+  return from_vector(w, {n, kContext + 1}, {.dtype = kInt64});
+}
+
+Datasets LstmJob::data(const DataOptions& o) {
+  if (corpus_.empty()) corpus_ = o.corpus.empty() ? "poems" : o.corpus;
+  check(o.corpus.empty() || o.corpus == corpus_, "muse train lstm: --corpus ", o.corpus, " differs from the checkpoint's ", corpus_);
+  std::vector<std::string> items = corpus_items(corpus_);
+  std::string train = join_lines(items, false), valid = join_lines(items, true);
+  if (!tokenizer_) {
+    tokenizer_ = data::CharTokenizer::build(train, kVocab);
+    build(tokenizer_->size());
+  }
+  return {{windows(train, o.limit)}, {windows(valid, o.limit > 0 ? std::max<int64_t>(o.limit / 10, 1) : 0)}};
+}
+
+Losses LstmJob::step(const std::vector<Tensor>& batch) {
+  const Tensor& w = batch[0];  // (B, T + 1)
+  net_->train();
+  Tensor loss = models::lm_loss(net_->forward(w.narrow(1, 0, kContext)).logits, w.narrow(1, 1, kContext));
+  opt_->zero_grad();
+  loss.backward();
+  double norm = nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
+  opt_->step();
+  return {{"loss", loss.item()}, {"grad_norm", norm}};
+}
+
+// Perplexity exp(mean cross-entropy) over every position of every validation window.
+Losses LstmJob::evaluate(const std::vector<Tensor>& test, Generator&) {
+  NoGradGuard no_grad;
+  net_->eval();
+  const Tensor& w = test[0];
+  double total = 0;
+  const int64_t n = w.size(0), batch = 64;
+  for (int64_t i = 0; i < n; i += batch) {
+    Tensor b = w.narrow(0, i, std::min(batch, n - i));
+    total += models::lm_loss(net_->forward(b.narrow(1, 0, kContext)).logits, b.narrow(1, 1, kContext)).item() *
+             static_cast<double>(b.size(0));
+  }
+  net_->train();
+  double mean_nll = total / static_cast<double>(std::max<int64_t>(n, 1));
+  return {{"valid_loss", mean_nll}, {"valid_perplexity", std::exp(mean_nll)}};
+}
+
+io::NamedTensors LstmJob::state() {
+  check(net_ != nullptr, "muse: the lstm job has no network before its data or checkpoint is read");
+  io::NamedTensors out;
+  append_prefixed(out, "model.", net_->state_dict());
+  append_prefixed(out, "opt.", opt_->state_dict());
+  return out;
+}
+
+void LstmJob::load(const io::NamedTensors& t) {
+  check(net_ != nullptr, "muse: the lstm checkpoint has no tokenizer in its metadata");
+  net_->load_state_dict(take_prefixed(t, "model."));
+  opt_->load_state_dict(take_prefixed(t, "opt."));
+}
+
+Metadata LstmJob::metadata() const { return {{"corpus", corpus_}, {"tokenizer", tokenizer_->to_json()}}; }
+
+void LstmJob::restore(const Metadata& m) {
+  auto corpus = m.find("corpus"), tok = m.find("tokenizer");
+  check(corpus != m.end() && tok != m.end(), "muse: the checkpoint has no corpus or tokenizer in its metadata");
+  corpus_ = corpus->second;
+  tokenizer_ = data::CharTokenizer::from_json(tok->second);
+  build(tokenizer_->size());
+}
+
+// ---- the translator ----
+
+void Seq2SeqJob::build() {
+  net_ = std::make_shared<models::Seq2Seq>(models::Seq2SeqOptions{.source_vocab = source_->size(), .target_vocab = target_->size()});
+  opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_});
+}
+
+// source (N, S) padded with <pad>, lengths (N,), target (N, T + 2) = <bos> y <eos> <pad>...
+std::vector<Tensor> Seq2SeqJob::encode_pairs(const std::vector<data::SentencePair>& pairs) const {
+  std::vector<std::vector<int64_t>> src, tgt;
+  int64_t S = 1, T = 2;
+  for (const data::SentencePair& p : pairs) {
+    src.push_back(source_->encode(p.source));
+    std::vector<int64_t> y = {data::kBos};
+    for (int64_t id : target_->encode(p.target)) y.push_back(id);
+    y.push_back(data::kEos);
+    tgt.push_back(std::move(y));
+    S = std::max<int64_t>(S, static_cast<int64_t>(src.back().size()));
+    T = std::max<int64_t>(T, static_cast<int64_t>(tgt.back().size()));
+  }
+  const int64_t N = static_cast<int64_t>(pairs.size());
+  std::vector<int64_t> s(N * S, data::kPad), len(N), t(N * T, data::kPad);
+  for (int64_t i = 0; i < N; ++i) {
+    std::copy(src[i].begin(), src[i].end(), s.begin() + i * S);
+    std::copy(tgt[i].begin(), tgt[i].end(), t.begin() + i * T);
+    len[i] = std::max<int64_t>(static_cast<int64_t>(src[i].size()), 1);  // an empty source reads one <pad>
+  }
+  return {from_vector(s, {N, S}, {.dtype = kInt64}), from_vector(len, {N}, {.dtype = kInt64}),
+          from_vector(t, {N, T}, {.dtype = kInt64})};
+}
+
+Datasets Seq2SeqJob::data(const DataOptions& o) {
+  data::TranslationCorpus corpus = data::english_spanish();
+  if (o.limit > 0 && static_cast<int64_t>(corpus.train.size()) > o.limit) corpus.train.resize(o.limit);
+  if (o.limit > 0 && static_cast<int64_t>(corpus.test.size()) > o.limit) corpus.test.resize(o.limit);
+  if (!source_) {
+    std::vector<std::string> en, es;
+    for (const auto& p : corpus.train) en.push_back(p.source), es.push_back(p.target);
+    source_ = data::WordTokenizer::build(en, kMinFreq, kVocab);
+    target_ = data::WordTokenizer::build(es, kMinFreq, kVocab);
+    build();
+  }
+  test_pairs_ = corpus.test;
+  return {encode_pairs(corpus.train), encode_pairs(corpus.test)};
+}
+
+Losses Seq2SeqJob::step(const std::vector<Tensor>& b) {
+  const Tensor &src = b[0], &len = b[1], &tgt = b[2];
+  const int64_t T = tgt.size(1) - 1;
+  net_->train();
+  Tensor loss = models::seq2seq_loss(net_->forward(src, len, tgt.narrow(1, 0, T)), tgt.narrow(1, 1, T));
+  opt_->zero_grad();
+  loss.backward();
+  nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
+  opt_->step();
+  return {{"loss", loss.item()}};
+}
+
+std::vector<std::string> Seq2SeqJob::target_tokens(const std::vector<int64_t>& ids) const {
+  std::vector<std::string> out;
+  for (int64_t id : ids) out.push_back(target_->tokens().at(static_cast<size_t>(id)));
+  return out;
+}
+
+// Teacher-forced test loss, and the BLEU of greedy translations against the reference sentences.
+Losses Seq2SeqJob::evaluate(const std::vector<Tensor>& test, Generator&) {
+  NoGradGuard no_grad;
+  net_->eval();
+  const Tensor &src = test[0], &len = test[1], &tgt = test[2];
+  const int64_t T = tgt.size(1) - 1;
+  double loss = models::seq2seq_loss(net_->forward(src, len, tgt.narrow(1, 0, T)), tgt.narrow(1, 1, T)).item();
+  std::vector<std::vector<std::string>> hyps, refs;
+  for (const auto& ids : net_->greedy(src, len)) hyps.push_back(target_tokens(ids));
+  for (const auto& p : test_pairs_) refs.push_back(data::WordTokenizer::split(p.target));
+  net_->train();
+  return {{"test_loss", loss}, {"test_bleu_greedy", metrics::corpus_bleu(hyps, refs).score}};
+}
+
+io::NamedTensors Seq2SeqJob::state() {
+  check(net_ != nullptr, "muse: the seq2seq job has no network before its data or checkpoint is read");
+  io::NamedTensors out;
+  append_prefixed(out, "model.", net_->state_dict());
+  append_prefixed(out, "opt.", opt_->state_dict());
+  return out;
+}
+
+void Seq2SeqJob::load(const io::NamedTensors& t) {
+  check(net_ != nullptr, "muse: the seq2seq checkpoint has no tokenizers in its metadata");
+  net_->load_state_dict(take_prefixed(t, "model."));
+  opt_->load_state_dict(take_prefixed(t, "opt."));
+}
+
+Metadata Seq2SeqJob::metadata() const {
+  return {{"corpus", "english_spanish"}, {"source_tokenizer", source_->to_json()}, {"target_tokenizer", target_->to_json()}};
+}
+
+void Seq2SeqJob::restore(const Metadata& m) {
+  auto s = m.find("source_tokenizer"), t = m.find("target_tokenizer");
+  check(s != m.end() && t != m.end(), "muse: the checkpoint has no source_tokenizer / target_tokenizer in its metadata");
+  source_ = data::WordTokenizer::from_json(s->second);
+  target_ = data::WordTokenizer::from_json(t->second);
+  build();
+}
+
+std::unique_ptr<Job> make_text_job(const std::string& model, const JobOptions& options) {
+  if (model == "lstm") return std::make_unique<LstmJob>(options);
+  return std::make_unique<Seq2SeqJob>(options);
+}
+
+}  // namespace muse::tools
