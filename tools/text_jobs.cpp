@@ -3,6 +3,8 @@
 // text on a fresh run and keeps them in the checkpoint's metadata, so a checkpoint carries its vocabulary.
 #include "text_jobs.h"
 
+#include <cmath>
+
 #include "muse/data/corpora.h"
 #include "muse/metrics/bleu.h"
 #include "muse/muse.h"

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "job.h"
+#include "muse/data/corpora.h"
 #include "muse/data/tokenizer.h"
 #include "muse/models/char_lstm.h"
 #include "muse/models/seq2seq.h"
