@@ -14,13 +14,8 @@ template <class T>
 __global__ void lstm_cell_forward_kernel(const T* gates, const T* c, T* act, T* h, T* c_out, int64_t n, int64_t H) {
   for (int64_t p = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; p < n; p += int64_t{gridDim.x} * blockDim.x) {
     int64_t at = p / H * 4 * H + p % H;  // (b, j) in the (B, 4H) arrays
-    const T* a = gates + at;
-    LstmForward<T> r = lstm_cell_forward_element(LstmGates<T>{a[0], a[H], a[2 * H], a[3 * H]}, c[p]);
-    T* s = act + at;
-    s[0] = r.act.i;
-    s[H] = r.act.f;
-    s[2 * H] = r.act.g;
-    s[3 * H] = r.act.o;
+    LstmForward<T> r = lstm_cell_forward_element(load_gates(gates + at, H), c[p]);
+    store_gates(act + at, H, r.act);
     c_out[p] = r.c;
     h[p] = r.h;
   }
@@ -32,14 +27,9 @@ __global__ void lstm_cell_backward_kernel(const T* act, const T* c, const T* c_o
                                           T* dc_prev, int64_t n, int64_t H) {
   for (int64_t p = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; p < n; p += int64_t{gridDim.x} * blockDim.x) {
     int64_t at = p / H * 4 * H + p % H;
-    const T* s = act + at;
-    LstmBackward<T> r = lstm_cell_backward_element(LstmGates<T>{s[0], s[H], s[2 * H], s[3 * H]}, c[p], c_out[p],
+    LstmBackward<T> r = lstm_cell_backward_element(load_gates(act + at, H), c[p], c_out[p],
                                                    dh != nullptr ? dh[p] : T(0), dc != nullptr ? dc[p] : T(0));
-    T* d = dgates + at;
-    d[0] = r.da.i;
-    d[H] = r.da.f;
-    d[2 * H] = r.da.g;
-    d[3 * H] = r.da.o;
+    store_gates(dgates + at, H, r.da);
     dc_prev[p] = r.dc_prev;
   }
 }
