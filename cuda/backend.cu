@@ -61,6 +61,13 @@ class CudaBackend final : public Backend {
   void scatter_add(const Array& dst, int64_t d, const Array& idx, const Array& src) override {
     cuda::scatter_add(dst, d, idx, src);
   }
+  void lstm_cell_forward(const Array& g, const Array& c, const Array& a, const Array& h, const Array& co) override {
+    cuda::lstm_cell_forward(g, c, a, h, co);
+  }
+  void lstm_cell_backward(const Array& a, const Array& c, const Array& co, const Array& dh, const Array& dc,
+                          const Array& dg, const Array& dcp) override {
+    cuda::lstm_cell_backward(a, c, co, dh, dc, dg, dcp);
+  }
   void adam(const Array& p, const Array& g, const Array& m, const Array& v, const Array& vmax,
             const AdamParams& a) override {
     cuda::adam(p, g, m, v, vmax, a);

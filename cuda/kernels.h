@@ -50,6 +50,12 @@ void scatter_add(const Array& dst, int64_t dim, const Array& index, const Array&
 // pool.cu
 void max_pool2d(const Array& x, const Pool2dParams& p, const Array& values, const Array& indices);
 
+// lstm.cu
+void lstm_cell_forward(const Array& gates, const Array& c, const Array& act, const Array& h_out,
+                       const Array& c_out);
+void lstm_cell_backward(const Array& act, const Array& c, const Array& c_out, const Array& dh, const Array& dc,
+                        const Array& dgates, const Array& dc_prev);
+
 // random.cu
 void uniform(const Array& out, Generator& gen, double low, double high);
 void normal(const Array& out, Generator& gen, double mean, double std);

@@ -31,11 +31,8 @@ template <class T>
 void forward_piece(const T* __restrict a, const T* __restrict c, T* __restrict act, T* __restrict h,
                    T* __restrict c_out, int64_t H, int64_t j0, int64_t j1) {
   for (int64_t j = j0; j < j1; ++j) {
-    LstmForward<T> r = lstm_cell_forward_element(LstmGates<T>{a[j], a[H + j], a[2 * H + j], a[3 * H + j]}, c[j]);
-    act[j] = r.act.i;
-    act[H + j] = r.act.f;
-    act[2 * H + j] = r.act.g;
-    act[3 * H + j] = r.act.o;
+    LstmForward<T> r = lstm_cell_forward_element(load_gates(a + j, H), c[j]);
+    store_gates(act + j, H, r.act);
     c_out[j] = r.c;
     h[j] = r.h;
   }
@@ -48,13 +45,9 @@ void backward_piece(const T* __restrict act, const T* __restrict c, const T* __r
                     const T* __restrict dh, const T* __restrict dc, T* __restrict dg, T* __restrict dc_prev,
                     int64_t H, int64_t j0, int64_t j1) {
   for (int64_t j = j0; j < j1; ++j) {
-    LstmGates<T> gates{act[j], act[H + j], act[2 * H + j], act[3 * H + j]};
     LstmBackward<T> r =
-        lstm_cell_backward_element(gates, c[j], c_out[j], kDh ? dh[j] : T(0), kDc ? dc[j] : T(0));
-    dg[j] = r.da.i;
-    dg[H + j] = r.da.f;
-    dg[2 * H + j] = r.da.g;
-    dg[3 * H + j] = r.da.o;
+        lstm_cell_backward_element(load_gates(act + j, H), c[j], c_out[j], kDh ? dh[j] : T(0), kDc ? dc[j] : T(0));
+    store_gates(dg + j, H, r.da);
     dc_prev[j] = r.dc_prev;
   }
 }

@@ -5,6 +5,8 @@
 // torch.nn.LSTMCell computes it.
 #pragma once
 
+#include <cstdint>
+
 #include "tensor/elementwise_math.h"
 #include "tensor/hd.h"
 
@@ -15,6 +17,19 @@ template <class T>
 struct LstmGates {
   T i, f, g, o;
 };
+
+// The gates of column j in a (B, 4H) row: p points at the row's column j, the blocks are H apart.
+template <class T>
+MUSE_EW_FN LstmGates<T> load_gates(const T* p, int64_t H) {
+  return {p[0], p[H], p[2 * H], p[3 * H]};
+}
+template <class T>
+MUSE_EW_FN void store_gates(T* p, int64_t H, LstmGates<T> v) {
+  p[0] = v.i;
+  p[H] = v.f;
+  p[2 * H] = v.g;
+  p[3 * H] = v.o;
+}
 
 template <class T>
 struct LstmForward {
