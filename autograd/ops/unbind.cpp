@@ -9,7 +9,9 @@
 // shape and returns it as g's gradient; every slice copies its dy into its part of the buffer and the
 // others return no gradient, so the engine never adds full-size tensors. The engine runs g's backward
 // only after all the slices it reaches, so by then the buffer is complete; g passes it on to x and
-// forgets it, ready for another backward pass through a retained graph.
+// forgets it, ready for another backward pass through a retained graph. Limitation: a backward pass that
+// throws between the slices and g leaves the buffer behind, and a later pass through the same retained
+// graph would then give x no gradient.
 #include <memory>
 
 #include "autograd/checks.h"
