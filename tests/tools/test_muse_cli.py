@@ -2,8 +2,8 @@
 Ctrl-C, and bit-identical resumption.
 
     python3 tests/tools/test_muse_cli.py BUILD/tools/muse [--quick]
---quick (the sanitizer build) leaves out the cases that train convolutional models, reporting them as
-skipped. Prints doctest's summary line ("test cases: N | N passed | N failed") for .ci/run to count.
+--quick (the sanitizer build) leaves out the cases that train convolutional or text models, reporting
+them as skipped. Prints doctest's summary line ("test cases: N | N passed | N failed") for .ci/run to count.
 """
 import json
 import os
@@ -25,8 +25,8 @@ def case(fn):
     return fn
 
 
-def conv_case(fn):
-    """A case that trains a convolutional model: left out under --quick."""
+def heavy_case(fn):
+    """A case that trains a convolutional or text model: left out under --quick."""
     fn.conv = True
     return case(fn)
 
@@ -43,12 +43,13 @@ def losses(path):
 
 def step_rows(path):
     """The rows of training steps (not the end-of-epoch test figures)."""
-    return [r for r in losses(path) if not any(k.startswith("test_") for k in r)]
+    return [r for r in losses(path) if not any(k.startswith(("test_", "valid_")) for k in r)]
 
 
 @case
 def help_everywhere():
-    for args in [["--help"], ["train", "--help"], ["sample", "--help"], ["eval", "--help"], ["info", "--help"]]:
+    for args in [["--help"], ["train", "--help"], ["sample", "--help"], ["eval", "--help"], ["info", "--help"],
+                 ["translate", "--help"], ["data", "--help"]]:
         r = muse(*args)
         assert r.returncode == 0 and "Usage" in r.stdout, (args, r.returncode, r.stderr)
 
@@ -117,7 +118,7 @@ def sample_writes_png():
     assert (width, height) == (8 * 30 + 2, 2 * 30 + 2), (width, height)
 
 
-@conv_case
+@heavy_case
 def classifier_trains_and_reports_accuracy_and_confusion():
     out = f"{TMP}/classifier"
     r = muse("train", "classifier", "--limit", 2560, "--epochs", 1, "--out", out)
@@ -135,7 +136,7 @@ def classifier_trains_and_reports_accuracy_and_confusion():
     assert r.returncode == 2, (r.returncode, r.stderr)  # not a generator
 
 
-@conv_case
+@heavy_case
 def eval_generators_prints_fid_and_is():
     for model in ["dcgan", "convvae"]:
         out = f"{TMP}/{model}_eval"
@@ -153,7 +154,7 @@ def eval_generators_prints_fid_and_is():
     assert r.returncode == 1 and "muse train classifier" in r.stderr, (r.returncode, r.stderr)
 
 
-@conv_case
+@heavy_case
 def eval_vae_prints_test_loss():
     r = muse("eval", "vae", "--checkpoint", f"{TMP}/vae_whole/checkpoint.safetensors", "--limit", 1000,
              "--classifier", f"{TMP}/classifier/checkpoint.safetensors")
@@ -201,6 +202,47 @@ def sigint_saves_a_checkpoint_and_exits_0():
     r = muse("info", f"{out}/checkpoint.safetensors")
     step = int(r.stdout.split("step")[1].split()[0])
     assert step == len(step_rows(f"{out}/metrics.jsonl")) and step > 0
+
+
+@heavy_case
+def lstm_trains_samples_and_reports_perplexity():
+    out = f"{TMP}/lstm"
+    r = muse("train", "lstm", "--corpus", "poems", "--limit", 64, "--log-every", 1, "--out", out)
+    assert r.returncode == 0, r.stderr
+    rows = losses(f"{out}/metrics.jsonl")
+    assert len(step_rows(f"{out}/metrics.jsonl")) == 2 and "valid_perplexity" in rows[-1], rows
+    ckpt = f"{out}/checkpoint.safetensors"
+    info = muse("info", ckpt).stdout
+    assert "tokenizer" in info and "model.lstm.weight_ih_l1" in info, info
+    prefix = "春江潮水连海平"
+    a = muse("sample", "lstm", "--checkpoint", ckpt, "--prefix", prefix, "--n", 20, "--top-k", 5, "--seed", 3)
+    b = muse("sample", "lstm", "--checkpoint", ckpt, "--prefix", prefix, "--n", 20, "--top-k", 5, "--seed", 3)
+    assert a.returncode == 0 and a.stdout == b.stdout and a.stdout.startswith(prefix), (a.stdout, a.stderr)
+    assert len(a.stdout.rstrip("\n")) >= len(prefix) + 15, a.stdout  # 20 characters (some may be line breaks)
+    r = muse("eval", "lstm", "--checkpoint", ckpt, "--limit", 20)
+    assert r.returncode == 0 and "validation perplexity" in r.stdout, r.stdout + r.stderr
+    r = muse("sample", "lstm", "--checkpoint", ckpt, "--temperature", 0)
+    assert r.returncode == 2, r.stderr
+    r = muse("translate", "--checkpoint", ckpt, "In the beginning")
+    assert r.returncode == 1 and "holds model 'lstm'" in r.stderr, r.stderr
+
+
+@heavy_case
+def seq2seq_trains_translates_and_reports_bleu():
+    out = f"{TMP}/seq2seq"
+    r = muse("train", "seq2seq", "--limit", 128, "--epochs", 2, "--log-every", 1, "--out", out)
+    assert r.returncode == 0, r.stderr
+    rows = losses(f"{out}/metrics.jsonl")
+    assert len(step_rows(f"{out}/metrics.jsonl")) == 4 and "test_bleu_greedy" in rows[-1], rows
+    ckpt = f"{out}/checkpoint.safetensors"
+    for beam in [1, 3]:
+        r = muse("translate", "--checkpoint", ckpt, "--beam", beam, "In the beginning God created the heaven and the earth.")
+        # Two epochs on 128 pairs teach little: the translation may even be empty, but it is one line.
+        assert r.returncode == 0 and r.stdout.count("\n") == 1, (beam, r.stdout, r.stderr)
+    r = muse("eval", "seq2seq", "--checkpoint", ckpt, "--limit", 10, "--beam", 2)
+    assert r.returncode == 0 and "greedy" in r.stdout and "beam 2" in r.stdout and "BLEU" in r.stdout, r.stdout + r.stderr
+    r = muse("translate", "--checkpoint", ckpt, "   ")
+    assert r.returncode == 1 and "muse translate" in r.stderr, r.stderr
 
 
 passed = skipped = 0
