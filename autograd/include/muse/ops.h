@@ -248,6 +248,26 @@ struct LstmState {
 };
 LstmState lstm_cell(const Tensor& gates, const Tensor& c);
 
+// ---- normalization and attention (autograd/ops/layer_norm.cpp, autograd/ops/attention.cpp) ----
+// torch.nn.functional.layer_norm: each row of x is its last normalized_shape.size() dims (N elements):
+//   mu = mean(x)  var = mean((x - mu)^2) (biased)  x^ = (x - mu) / sqrt(var + eps)  y = x^ * weight + bias
+//   dx = rstd * (g - mean(g) - x^ * mean(g * x^)) with g = dy * weight;  dweight = sum(dy * x^);  dbias = sum(dy)
+// weight and bias have shape normalized_shape, or are undefined (1 and 0). One fused kernel each way.
+Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
+
+// torch.nn.functional.scaled_dot_product_attention (PyTorch 2's semantics) for query (..., L, E), key
+// (..., S, E) and value (..., S, Ev) with the same batch dims (...); the output is (..., L, Ev):
+//   P = softmax(q k^T * scale + M)   (over the S keys)   out = dropout(P, dropout_p) v
+// scale defaults to 1 / sqrt(E). attn_mask, when defined, broadcasts to (..., L, S): bool (true: may
+// attend, false: M = -inf) or floating (added to the scores). is_causal: query l attends to keys s <= l
+// (top-left aligned, as PyTorch), and excludes attn_mask. A query row that may attend to no key gives 0
+// (and no gradient), not NaN. One fused kernel each way, computed block by block with an online softmax:
+// memory grows with L + S, not L * S. Dropout (while dropout_p > 0) draws from gen.
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const Tensor& attn_mask = {}, double dropout_p = 0, bool is_causal = false,
+                                    std::optional<double> scale = {}, Generator& gen = default_generator());
+
 // ---- joining, splitting and indexing (autograd/ops/index.cpp) ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
