@@ -10,6 +10,7 @@
 #include "muse/nn/dropout.h"
 #include "muse/nn/embedding.h"
 #include "muse/nn/flatten.h"
+#include "muse/nn/layer_norm.h"
 #include "muse/nn/linear.h"
 #include "muse/nn/module.h"
 #include "muse/nn/padding.h"
