@@ -3,6 +3,7 @@
 # (bench/torch/steps.py), run back to back and interleaved, then one table of medians.
 #
 #   bench/run_steps.sh [build dir, default build] [rounds, default 5]
+#   ONLY=lstm_lm,seq2seq_attn bench/run_steps.sh ...   (only those workloads)
 #
 # Each round runs muse, then PyTorch in its best configuration; the table gives the median of the
 # rounds' medians. After the rounds PyTorch runs once more in the default environment (20 timed steps:
@@ -27,6 +28,13 @@ set -euo pipefail
 
 build=${1:-build}
 rounds=${2:-5}
+only=${ONLY:-}
+muse_filter=()
+torch_only=()
+if [[ -n $only ]]; then
+  muse_filter=(--benchmark_filter="^steps/(${only//,/|})/")
+  torch_only=(--only "$only")
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 python=/usr/bin/python3
 work=$(mktemp -d)
@@ -60,18 +68,18 @@ load() {
 for r in $(seq 1 "$rounds"); do
   load
   echo "# round $r: muse"
-  "$build/bench/bench_steps" --benchmark_out="$work/muse.$r.json" --benchmark_out_format=json 2>&1 \
+  "$build/bench/bench_steps" "${muse_filter[@]}" --benchmark_out="$work/muse.$r.json" --benchmark_out_format=json 2>&1 \
     | grep '^steps/'
   load
   echo "# round $r: torch, best configuration"
-  env "${best_env[@]}" "${openblas_env[@]}" $python "$here/torch/steps.py" --json "$work/torch.$r.json"
+  env "${best_env[@]}" "${openblas_env[@]}" $python "$here/torch/steps.py" "${torch_only[@]}" --json "$work/torch.$r.json"
 done
 load
 echo "# torch, default environment with OpenBLAS"
-env "${openblas_env[@]}" $python "$here/torch/steps.py" --steps 20 --json "$work/default_openblas.json"
+env "${openblas_env[@]}" $python "$here/torch/steps.py" "${torch_only[@]}" --steps 20 --json "$work/default_openblas.json"
 load
 echo "# torch, default environment, system BLAS (as installed)"
-$python "$here/torch/steps.py" --steps 20 --json "$work/default_system.json"
+$python "$here/torch/steps.py" "${torch_only[@]}" --steps 20 --json "$work/default_system.json"
 load
 
 $python - "$work" "$rounds" <<'EOF'
