@@ -21,6 +21,11 @@ std::unique_ptr<J> load_text_job(const std::string& model, const std::string& ch
   return job;
 }
 
+std::unique_ptr<CharLmJob> load_char_lm(const std::string& model, const std::string& checkpoint) {
+  if (model == "gpt") return load_text_job<GptJob>(model, checkpoint);
+  return load_text_job<LstmJob>(model, checkpoint);
+}
+
 std::string join(const std::vector<std::string>& tokens) {
   std::string s;
   for (const std::string& t : tokens) s += (s.empty() ? "" : " ") + t;
@@ -31,11 +36,11 @@ std::string join(const std::vector<std::string>& tokens) {
 
 // The prefix continues a new line, as every poem (verse) starts one in training.
 int sample_text(const TextSampleConfig& c) {
-  auto job = load_text_job<LstmJob>("lstm", c.checkpoint);
+  auto job = load_char_lm(c.model, c.checkpoint);
   const data::CharTokenizer& tok = job->tokenizer();
   std::vector<int64_t> prefix = tok.encode("\n" + c.prefix);
   Generator gen(c.seed);
-  std::vector<int64_t> ids = job->net().generate(
+  std::vector<int64_t> ids = job->generate(
       prefix, c.n, {.temperature = c.temperature, .top_k = c.top_k, .top_p = c.top_p}, gen);
   std::printf("%s\n", tok.decode(std::vector<int64_t>(ids.begin() + 1, ids.end())).c_str());
   return 0;
@@ -58,13 +63,13 @@ int translate(const TranslateConfig& c) {
 
 int eval_text(const EvalConfig& e, int64_t beam) {
   Generator gen(e.seed);
-  if (e.model == "lstm") {
-    auto job = load_text_job<LstmJob>("lstm", e.checkpoint);
+  if (e.model == "lstm" || e.model == "gpt") {
+    auto job = load_char_lm(e.model, e.checkpoint);
     Datasets sets = job->data({.limit = e.limit});
     Losses l = job->evaluate(sets.test, gen);
     std::printf("validation perplexity: %.3f (cross-entropy %.4f nats per character, %lld windows of %lld)\n",
                 l[1].second, l[0].second, static_cast<long long>(sets.test[0].size(0)),
-                static_cast<long long>(LstmJob::kContext));
+                static_cast<long long>(job->context()));
     return 0;
   }
   auto job = load_text_job<Seq2SeqJob>("seq2seq", e.checkpoint);
@@ -101,7 +106,7 @@ int export_data(const std::string& model, const std::string& corpus, const std::
   manual_seed(0);
   Datasets sets = job->data({.corpus = corpus});
   io::NamedTensors tensors;
-  const std::vector<std::string> names = model == "lstm" ? std::vector<std::string>{"windows"}
+  const std::vector<std::string> names = model != "seq2seq" ? std::vector<std::string>{"windows"}
                                                           : std::vector<std::string>{"source", "lengths", "target"};
   for (size_t i = 0; i < names.size(); ++i) {
     tensors.emplace_back("train." + names[i], sets.train[i]);

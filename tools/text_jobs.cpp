@@ -1,6 +1,6 @@
-// The Jobs of the text models: the character-level poem LSTM (`muse train lstm --corpus poems|kjv`) and
-// the English -> Spanish translator (`muse train seq2seq`). Each builds its tokenizers from the training
-// text on a fresh run and keeps them in the checkpoint's metadata, so a checkpoint carries its vocabulary.
+// The Job of the English -> Spanish translator (`muse train seq2seq`; the character-level language models'
+// are in char_lm_jobs.cpp). It builds its tokenizers from the training text on a fresh run and keeps them
+// in the checkpoint's metadata, so a checkpoint carries its vocabulary.
 #include "text_jobs.h"
 
 #include <cmath>
@@ -11,109 +11,6 @@
 #include "muse/nn/utils.h"
 
 namespace muse::tools {
-
-namespace {
-
-// Every 20th item (index % 20 == 19) is held out, as english_spanish() does for its test split.
-bool held_out(size_t i) { return i % 20 == 19; }
-
-std::string join_lines(const std::vector<std::string>& items, bool held) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i)
-    if (held_out(i) == held) out += items[i] + "\n";
-  return out;
-}
-
-}  // namespace
-
-// ---- the character LSTM ----
-
-std::vector<std::string> LstmJob::corpus_items(const std::string& corpus) {
-  if (corpus == "poems") return data::tang_poems();
-  if (corpus == "kjv") return data::kjv_verses();
-  throw Error(str("muse train lstm: unknown corpus '", corpus, "' (known: poems, kjv)"));
-}
-
-void LstmJob::build(int64_t vocab_size) {
-  net_ = std::make_shared<models::CharLstm>(models::CharLstmOptions{.vocab_size = vocab_size});
-  opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_});
-}
-
-// The text as one stream of characters, poems (or verses) one per line, cut into windows of
-// kContext + 1 characters: the inputs are a window's first kContext, the targets its last kContext.
-Tensor LstmJob::windows(const std::string& text, int64_t limit) const {
-  std::vector<int64_t> ids = tokenizer_->encode(text);
-  int64_t n = (static_cast<int64_t>(ids.size()) - 1) / kContext;
-  if (limit > 0) n = std::min(n, limit);
-  std::vector<int64_t> w;
-  w.reserve(static_cast<size_t>(n * (kContext + 1)));
-  for (int64_t i = 0; i < n; ++i) w.insert(w.end(), ids.begin() + i * kContext, ids.begin() + i * kContext + kContext + 1);
-  return from_vector(w, {n, kContext + 1}, {.dtype = kInt64});
-}
-
-Datasets LstmJob::data(const DataOptions& o) {
-  if (corpus_.empty()) corpus_ = o.corpus.empty() ? "poems" : o.corpus;
-  check(o.corpus.empty() || o.corpus == corpus_, "muse train lstm: --corpus ", o.corpus, " differs from the checkpoint's ", corpus_);
-  std::vector<std::string> items = corpus_items(corpus_);
-  std::string train = join_lines(items, false), valid = join_lines(items, true);
-  if (!tokenizer_) {
-    tokenizer_ = data::CharTokenizer::build(train, kVocab);
-    build(tokenizer_->size());
-  }
-  return {{windows(train, o.limit)}, {windows(valid, o.limit > 0 ? std::max<int64_t>(o.limit / 10, 1) : 0)}};
-}
-
-Losses LstmJob::step(const std::vector<Tensor>& batch) {
-  const Tensor& w = batch[0];  // (B, T + 1)
-  net_->train();
-  Tensor loss = models::lm_loss(net_->forward(w.narrow(1, 0, kContext)).logits, w.narrow(1, 1, kContext));
-  opt_->zero_grad();
-  loss.backward();
-  double norm = nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
-  opt_->step();
-  return {{"loss", loss.item()}, {"grad_norm", norm}};
-}
-
-// Perplexity exp(mean cross-entropy) over every position of every validation window.
-Losses LstmJob::evaluate(const std::vector<Tensor>& test, Generator&) {
-  NoGradGuard no_grad;
-  net_->eval();
-  const Tensor& w = test[0];
-  double total = 0;
-  const int64_t n = w.size(0), batch = 64;
-  for (int64_t i = 0; i < n; i += batch) {
-    Tensor b = w.narrow(0, i, std::min(batch, n - i));
-    total += models::lm_loss(net_->forward(b.narrow(1, 0, kContext)).logits, b.narrow(1, 1, kContext)).item() *
-             static_cast<double>(b.size(0));
-  }
-  net_->train();
-  double mean_nll = total / static_cast<double>(std::max<int64_t>(n, 1));
-  return {{"valid_loss", mean_nll}, {"valid_perplexity", std::exp(mean_nll)}};
-}
-
-io::NamedTensors LstmJob::state() {
-  check(net_ != nullptr, "muse: the lstm job has no network before its data or checkpoint is read");
-  io::NamedTensors out;
-  append_prefixed(out, "model.", net_->state_dict());
-  append_prefixed(out, "opt.", opt_->state_dict());
-  return out;
-}
-
-void LstmJob::load(const io::NamedTensors& t) {
-  check(net_ != nullptr, "muse: the lstm checkpoint has no tokenizer in its metadata");
-  net_->load_state_dict(take_prefixed(t, "model."));
-  opt_->load_state_dict(take_prefixed(t, "opt."));
-}
-
-Metadata LstmJob::metadata() const { return {{"corpus", corpus_}, {"tokenizer", tokenizer_->to_json()}}; }
-
-void LstmJob::restore(const Metadata& m) {
-  auto corpus = m.find("corpus"), tok = m.find("tokenizer");
-  check(corpus != m.end() && tok != m.end(), "muse: the checkpoint has no corpus or tokenizer in its metadata");
-  corpus_ = corpus->second;
-  tokenizer_ = data::CharTokenizer::from_json(tok->second);
-  build(tokenizer_->size());
-}
 
 // ---- the translator ----
 
@@ -221,6 +118,7 @@ void Seq2SeqJob::restore(const Metadata& m) {
 
 std::unique_ptr<Job> make_text_job(const std::string& model, const JobOptions& options) {
   if (model == "lstm") return std::make_unique<LstmJob>(options);
+  if (model == "gpt") return std::make_unique<GptJob>(options);
   return std::make_unique<Seq2SeqJob>(options);
 }
 

@@ -45,6 +45,7 @@ int sample(const std::string& model, const std::string& checkpoint, int64_t n, u
 int eval(const EvalConfig& config);
 // The text models (text_commands.cpp). sample_text prints the prefix and n generated characters.
 struct TextSampleConfig {
+  std::string model = "lstm";  // or "gpt"
   std::string checkpoint;
   std::string prefix;
   int64_t n = 100;
@@ -61,7 +62,7 @@ struct TranslateConfig {
   double alpha = 0.6;   // beam search's length penalty
 };
 int translate(const TranslateConfig& config);
-// lstm: validation perplexity; seq2seq: test BLEU and chrF, greedy and with beam search.
+// lstm and gpt: validation perplexity; seq2seq: test BLEU and chrF, greedy and with beam search.
 int eval_text(const EvalConfig& config, int64_t beam);
 // `muse data`: the text model's tokenized training and test sets as safetensors, with the tokenizers in
 // the metadata, so that bench/torch/ trains PyTorch on exactly the same data.

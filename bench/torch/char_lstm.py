@@ -58,12 +58,20 @@ def main():
     train, valid = tensors["train.windows"], tensors["test.windows"]
     vocab = len(json.loads(meta["tokenizer"])["tokens"])
     model = CharLstm(vocab)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    start, step, epoch = time.time(), 0, 0
-    while step < a.steps:
+    train_and_report(model, torch.optim.Adam(model.parameters(), lr=1e-3), train, valid, a.steps, a.batch)
+
+
+def train_and_report(model, opt, train, valid, steps, batch, before_step=None):
+    """`steps` steps over batches of windows in a fresh random order each epoch (the last partial batch
+    dropped), gradient norm clipped at 1; then one JSON line with the validation perplexity.
+    before_step(step) runs first in each step (char_gpt.py's learning-rate schedule)."""
+    start, step = time.time(), 0
+    while step < steps:
         order = torch.randperm(len(train))
-        for i in range(0, len(order) - a.batch + 1, a.batch):
-            w = train[order[i:i + a.batch]]
+        for i in range(0, len(order) - batch + 1, batch):
+            if before_step:
+                before_step(step)
+            w = train[order[i:i + batch]]
             loss = lm_loss(model(w[:, :-1]), w[:, 1:])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -72,11 +80,10 @@ def main():
             step += 1
             if step % 100 == 0:
                 print(f"step {step} loss {loss.item():.4f} {time.time() - start:.0f} s", flush=True)
-            if step == a.steps:
+            if step == steps:
                 break
-        epoch += 1
     seconds = time.time() - start
-    print(json.dumps({"framework": f"pytorch {torch.__version__}", "steps": step, "batch": a.batch,
+    print(json.dumps({"framework": f"pytorch {torch.__version__}", "steps": step, "batch": batch,
                       "train_seconds": round(seconds, 1), "valid_perplexity": round(perplexity(model, valid), 3)}))
 
 

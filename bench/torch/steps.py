@@ -1,11 +1,13 @@
 """The measurements of bench/bench_steps.cpp in PyTorch 1.13: median milliseconds per training step
 and per inference forward of mlp_gan (batch 64), mlp_vae (batch 128), dcgan (batch 64, 32x32 images),
-lstm_lm (batch 32 x 64 tokens) and seq2seq_attn (batch 64, source 16, target 16 tokens), as
+lstm_lm (batch 32 x 64 tokens), seq2seq_attn (batch 64, source 16, target 16 tokens) and gpt (batch 16 x
+128 tokens; gpt2_124m, the GPU shape, batch 8 x 1024, when named in --only), as
 /work/shared/WORKLOADS.md describes them, float32 on random data, two threads. The steps are written as
 models/ and tools/jobs.cpp run them: the GAN with the same layers, BCE-with-logits, the non-saturating G
 loss and Adam(2e-4, (0.5, 0.999)); the VAE and its loss from bench/torch/mlp_vae.py, Adam(1e-3); the two
 token models with cross-entropy over every target position and Adam(1e-3), lstm_lm clipping the gradient
-norm to 1.0. Losses are read back with .item() as muse's steps do. zero_grad sets gradients to None, as
+norm to 1.0; gpt with AdamW(3e-4, weight decay 0.1 on matrices) and clipping at 1.0 (bench/torch/gpt.py).
+Losses are read back with .item() as muse's steps do. zero_grad sets gradients to None, as
 muse's does (PyTorch 1.13's default zeroes them). Inference is the model's forward without gradients: the
 generator, the VAE, the language model over the 64 tokens, the seq2seq model teacher-forced (no search).
 
@@ -24,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gpt import Gpt, adamw  # muse's models/gpt.h in PyTorch
 from mlp_vae import Vae, loss_fn as vae_loss  # the VAE and its loss, as bench/torch/mlp_vae.py trains it
 
 WARMUP = 10  # as bench_steps.cpp, which then times 50 steps
@@ -207,13 +210,14 @@ class Seq2SeqAttn(nn.Module):
         return torch.stack(logits, 1)
 
 
-def token_step(model, inputs, targets, clip=None):
-    """One training step: cross-entropy over every position, optional gradient-norm clipping, Adam."""
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+def token_step(model, inputs, targets, clip=None, opt=None):
+    """One training step: cross-entropy over every position, optional gradient-norm clipping, Adam (or opt)."""
+    opt = opt or torch.optim.Adam(model.parameters(), lr=1e-3)
+    vocab = model.wte.num_embeddings if isinstance(model, Gpt) else VOCAB
 
     def step():
         logits = model(*inputs)  # (B, T, V)
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB), targets.reshape(-1))
+        loss = F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if clip is not None:
@@ -252,8 +256,29 @@ def seq2seq_attn(steps):
     return results
 
 
+def gpt_workload(name, config, batch, steps):
+    config = {"vocab": 4000, "context": 128, **config}
+    torch.manual_seed(0)
+    tokens = torch.randint(0, config["vocab"], (batch, config["context"] + 1), device=DEVICE)
+    inputs, targets = (tokens[:, :-1],), tokens[:, 1:]
+    model = Gpt(**config).to(DEVICE)
+    results = {f"{name}/train": median_ms(token_step(model, inputs, targets, clip=1.0, opt=adamw(model)), steps)}
+    results[f"{name}/infer"] = median_ms(forward_only(Gpt(**config).to(DEVICE), inputs), steps)
+    return results
+
+
+def gpt(steps):  # 4 layers, d_model 256, 4 heads, MLP 1024, context 128, vocab 4000; batch 16
+    return gpt_workload("gpt", {}, 16, steps)
+
+
+def gpt2_124m(steps):  # the GPT-2 124M shape, batch 8 (GPU runs only)
+    config = {"vocab": 50257, "context": 1024, "n_layer": 12, "n_head": 12, "d_model": 768, "d_ff": 3072}
+    return gpt_workload("gpt2_124m", config, 8, steps)
+
+
 WORKLOADS = {"mlp_gan": mlp_gan, "mlp_vae": mlp_vae, "dcgan": dcgan, "lstm_lm": lstm_lm,
-             "seq2seq_attn": seq2seq_attn}
+             "seq2seq_attn": seq2seq_attn, "gpt": gpt, "gpt2_124m": gpt2_124m}
+DEFAULT = [n for n in WORKLOADS if n != "gpt2_124m"]  # the GPU-only shape runs when asked for
 
 
 def measure(steps, names):
@@ -268,7 +293,7 @@ def main():
     p.add_argument("--steps", type=int, default=50, help="timed steps after the warm-up (at least 20)")
     p.add_argument("--json", help="also write {name: ms} to this file")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads (default: all)")
+    p.add_argument("--only", default=",".join(DEFAULT), help="comma-separated workloads (default: all but gpt2_124m)")
     args = p.parse_args()
     names = args.only.split(",")
     unknown = [n for n in names if n not in WORKLOADS]

@@ -228,6 +228,30 @@ def lstm_trains_samples_and_reports_perplexity():
 
 
 @heavy_case
+def gpt_trains_samples_and_reports_perplexity():
+    out = f"{TMP}/gpt"
+    r = muse("train", "gpt", "--limit", 48, "--log-every", 1, "--out", out)
+    assert r.returncode == 0, r.stderr
+    rows = step_rows(f"{out}/metrics.jsonl")
+    assert len(rows) == 3 and "valid_perplexity" in losses(f"{out}/metrics.jsonl")[-1], rows
+    # Warm-up: the lr climbs 3e-4 / 100 per step (PyTorch's LambdaLR logs the lr after each step).
+    assert [round(row["lr"] / 3e-6, 6) for row in rows] == [2, 3, 4], rows
+    ckpt = f"{out}/checkpoint.safetensors"
+    info = muse("info", ckpt).stdout
+    assert "tokenizer" in info and "model.h.3.attn.c_attn.weight" in info and "model.wpe.weight" in info, info
+    prefix = "春江潮水连海平"
+    a = muse("sample", "gpt", "--checkpoint", ckpt, "--prefix", prefix, "--n", 20, "--top-k", 5, "--seed", 3)
+    b = muse("sample", "gpt", "--checkpoint", ckpt, "--prefix", prefix, "--n", 20, "--top-k", 5, "--seed", 3)
+    assert a.returncode == 0 and a.stdout == b.stdout and a.stdout.startswith(prefix), (a.stdout, a.stderr)
+    r = muse("eval", "gpt", "--checkpoint", ckpt, "--limit", 20)
+    assert r.returncode == 0 and "validation perplexity" in r.stdout and "of 128" in r.stdout, r.stdout + r.stderr
+    r = muse("sample", "lstm", "--checkpoint", ckpt, "--prefix", prefix)
+    assert r.returncode == 1 and "holds model 'gpt'" in r.stderr, r.stderr
+    r = muse("data", "gpt", "--out", f"{out}/data.safetensors")
+    assert r.returncode == 0 and "training and" in r.stdout, r.stdout + r.stderr
+
+
+@heavy_case
 def seq2seq_trains_translates_and_reports_bleu():
     out = f"{TMP}/seq2seq"
     r = muse("train", "seq2seq", "--limit", 128, "--epochs", 2, "--log-every", 1, "--out", out)
