@@ -14,6 +14,12 @@
 //   seq2seq_attn/train  models::Seq2Seq with one layer, dot attention, no dropout (the workload's shape):
 //                   teacher-forced forward of source (64, 16) and target (64, 16), loss, backward, Adam
 //   seq2seq_attn/infer  the same forward under NoGradGuard
+//   gpt/train       models::Gpt (4 layers, d_model 256, 4 heads, MLP 1024, context 128, vocabulary 4000) on
+//                   tokens (16, 129): lm_loss over the 128 positions, backward, clip_grad_norm_(1.0), AdamW
+//                   (3e-4, weight decay 0.1 on matrices and embeddings) step, as tools/char_lm_jobs.cpp
+//   gpt/infer       its forward of (16, 128) tokens under NoGradGuard
+//   gpt2_124m/...   the same for the GPT-2 124M shape (12 layers, d_model 768, context 1024, vocabulary
+//                   50257) on (8, 1025) tokens: registered only under MUSE_BENCH_DEVICE=cuda
 // MUSE_BENCH_DEVICE=cuda runs them on the GPU (models and inputs moved there; every timed step ends with
 // cuda::synchronize()). Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
 // (ms_min the fastest). bench/torch/steps.py times the same six in PyTorch; bench/run_steps.sh runs
@@ -31,6 +37,7 @@
 #include "muse/cuda.h"
 #include "muse/models/char_lstm.h"
 #include "muse/models/dcgan.h"
+#include "muse/models/gpt.h"
 #include "muse/models/mlp_gan.h"
 #include "muse/models/mlp_vae.h"
 #include "muse/models/seq2seq.h"
@@ -203,6 +210,46 @@ void seq2seq_attn_infer(benchmark::State& state) {
   });
 }
 
+models::GptConfig gpt_config(bool large) {
+  if (!large) return {};
+  return {.vocab_size = 50257, .context = 1024, .n_layer = 12, .n_head = 12, .d_model = 768, .d_ff = 3072};
+}
+
+void gpt_train(benchmark::State& state, bool large) {
+  manual_seed(0);
+  const models::GptConfig config = gpt_config(large);
+  auto net = std::make_shared<models::Gpt>(config);
+  net->to(bench_device());
+  std::vector<Tensor> decay, rest;
+  for (const Tensor& p : net->parameters()) (p.dim() >= 2 ? decay : rest).push_back(p);
+  optim::AdamW opt({{.params = decay, .weight_decay = 0.1}, {.params = rest, .weight_decay = 0.0}}, {.lr = 3e-4});
+  const int64_t B = large ? 8 : 16, T = config.context;
+  Tensor windows = randint(0, config.vocab_size, {B, T + 1}).to(bench_device());  // (B, T + 1)
+  Tensor x = windows.narrow(1, 0, T), y = windows.narrow(1, 1, T);
+  time_steps(state, [&] {
+    Tensor loss = models::lm_loss(net->forward(x), y);
+    opt.zero_grad();
+    loss.backward();
+    nn::utils::clip_grad_norm_(net->parameters(), 1.0);
+    opt.step();
+    benchmark::DoNotOptimize(loss.item());
+  });
+}
+
+void gpt_infer(benchmark::State& state, bool large) {
+  manual_seed(0);
+  const models::GptConfig config = gpt_config(large);
+  auto net = std::make_shared<models::Gpt>(config);
+  net->to(bench_device());
+  net->eval();
+  Tensor x = randint(0, config.vocab_size, {large ? 8 : 16, config.context}).to(bench_device());
+  time_steps(state, [&] {
+    NoGradGuard no_grad;
+    Tensor logits = net->forward(x);  // (B, T, V)
+    benchmark::DoNotOptimize(logits.data_ptr<float>());
+  });
+}
+
 BENCHMARK(mlp_gan_train)->Name("steps/mlp_gan/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_gan_infer)->Name("steps/mlp_gan/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_vae_train)->Name("steps/mlp_vae/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -213,6 +260,19 @@ BENCHMARK(lstm_lm_train)->Name("steps/lstm_lm/train")->Iterations(kSteps)->UseRe
 BENCHMARK(lstm_lm_infer)->Name("steps/lstm_lm/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(seq2seq_attn_train)->Name("steps/seq2seq_attn/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(seq2seq_attn_infer)->Name("steps/seq2seq_attn/infer")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Registered at start-up so that the GPT-2 shape exists only where it can run in reasonable time.
+const bool kGptRegistered = [] {
+  for (bool large : {false, true}) {
+    if (large && bench_device() != kCUDA) continue;
+    const std::string name = large ? "steps/gpt2_124m/" : "steps/gpt/";
+    benchmark::RegisterBenchmark((name + "train").c_str(), gpt_train, large)
+        ->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((name + "infer").c_str(), gpt_infer, large)
+        ->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
+  return true;
+}();
 
 }  // namespace
 
