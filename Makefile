@@ -9,7 +9,7 @@ BUILD ?= build
 CORPUS_PACKAGES := opencc libopencc-dev bible-kjv sword-text-sparv diatheke
 CHINESE_POETRY := /usr/lib/node_modules/chinese-poetry
 PACKAGES := g++ pkg-config cmake meson ninja-build libeigen3-dev doctest-dev libbenchmark-dev zlib1g-dev libcli11-dev \
-            nlohmann-json3-dev libstb-dev dataset-fashion-mnist $(CORPUS_PACKAGES)
+            nlohmann-json3-dev libstb-dev libpcre2-dev dataset-fashion-mnist $(CORPUS_PACKAGES)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export PATH := /usr/local/cuda/bin:$(PATH)
 

@@ -68,6 +68,14 @@ class CudaBackend final : public Backend {
                           const Array& dg, const Array& dcp) override {
     cuda::lstm_cell_backward(a, c, co, dh, dc, dg, dcp);
   }
+  void layer_norm_forward(const Array& x, const Array& w, const Array& b, double eps, const Array& y,
+                          const Array& mean, const Array& rstd) override {
+    cuda::layer_norm_forward(x, w, b, eps, y, mean, rstd);
+  }
+  void layer_norm_backward(const Array& x, const Array& w, const Array& mean, const Array& rstd, const Array& dy,
+                           const Array& dx, const Array& dw, const Array& db) override {
+    cuda::layer_norm_backward(x, w, mean, rstd, dy, dx, dw, db);
+  }
   void adam(const Array& p, const Array& g, const Array& m, const Array& v, const Array& vmax,
             const AdamParams& a) override {
     cuda::adam(p, g, m, v, vmax, a);

@@ -1,12 +1,18 @@
-// Layer normalization (Ba, Kiros, Hinton 2016), equations in muse/ops.h. This first version is composed
-// from reductions and elementwise ops, so it differentiates itself; a fused kernel pair replaces it.
+// Layer normalization (Ba, Kiros & Hinton 2016) as one fused kernel each way (per-element math in
+// tensor/layer_norm_math.h). x is seen as R rows of N = prod(normalized_shape) elements:
+//   mu = mean(x)   rstd = 1 / sqrt(mean((x - mu)^2) + eps)   x^ = (x - mu) rstd   y = x^ w + b
+//   dx = rstd (g - mean(g) - x^ mean(g x^)) with g = dy w;   dw = sum_rows(dy x^);   db = sum_rows(dy)
+// The forward keeps mean and rstd (R each) for the backward, which recomputes x^ from x.
 #include "autograd/checks.h"
+#include "autograd/node.h"
 #include "muse/ops.h"
 
 namespace muse {
+namespace {
 
-Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape, const Tensor& weight,
-                  const Tensor& bias, double eps) {
+// normalized_shape as a Shape, checked against x's trailing dims, and weight and bias against it.
+Shape check_layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape, const Tensor& weight,
+                       const Tensor& bias) {
   check_defined("layer_norm", x);
   check_floating("layer_norm", x);
   const int64_t k = static_cast<int64_t>(normalized_shape.size());
@@ -22,14 +28,40 @@ Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape,
     check(p->shape() == ns, "layer_norm: ", p == &weight ? "weight" : "bias", " of shape ", p->shape(),
           " must have normalized_shape ", ns);
     check_same_dtype("layer_norm", x, *p);
+    check_same_device("layer_norm", x, *p);
   }
-  Dims dims;
-  for (int64_t i = x.dim() - k; i < x.dim(); ++i) dims.push_back(i);
-  Tensor centered = x - mean(x, dims, true);
-  Tensor y = centered * rsqrt(mean(centered * centered, dims, true) + eps);
-  if (weight.defined()) y = y * weight;
-  if (bias.defined()) y = y + bias;
-  return y;
+  return ns;
+}
+
+Array flat(const Tensor& t, int64_t n) { return contiguous_array(t).view({n}); }
+
+}  // namespace
+
+Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape, const Tensor& weight,
+                  const Tensor& bias, double eps) {
+  Shape ns = check_layer_norm(x, normalized_shape, weight, bias);
+  int64_t N = 1;
+  for (int64_t s : ns) N *= s;
+  int64_t R = N == 0 ? 0 : x.numel() / N;
+  Array xa = contiguous_array(x).view({R, N});  // (R, N)
+  Array wa = weight.defined() ? flat(weight, N) : Array(), ba = bias.defined() ? flat(bias, N) : Array();
+  Array y = Array::empty(x.shape(), x.dtype(), x.device());
+  Array mean = Array::empty({R}, x.dtype(), x.device()), rstd = Array::empty({R}, x.dtype(), x.device());
+  backend_of(x).layer_norm_forward(xa, wa, ba, eps, y.view({R, N}), mean, rstd);
+
+  bool need_x = x.requires_grad(), need_w = weight.defined() && weight.requires_grad();
+  bool need_b = bias.defined() && bias.requires_grad();
+  auto backward = [xa, wa, mean, rstd, ns, x_shape = x.shape(), need_x, need_w, need_b](const Tensor& dy) -> Gradients {
+    int64_t R = xa.shape[0], N = xa.shape[1];
+    Device d = xa.device();
+    Array dx = need_x ? Array::empty({R, N}, xa.dtype, d) : Array();
+    Array dw = need_w ? Array::empty({N}, xa.dtype, d) : Array();
+    Array db = need_b ? Array::empty({N}, xa.dtype, d) : Array();
+    backend(d).layer_norm_backward(xa, wa, mean, rstd, contiguous_array(dy).view({R, N}), dx, dw, db);
+    return {need_x ? wrap(dx.view(x_shape)) : Tensor(), need_w ? wrap(dw.view(ns)) : Tensor(),
+            need_b ? wrap(db.view(ns)) : Tensor()};
+  };
+  return record("layer_norm", wrap(y), {x, weight, bias}, backward);
 }
 
 }  // namespace muse

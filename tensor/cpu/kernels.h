@@ -54,6 +54,12 @@ void lstm_cell_forward(const Array& gates, const Array& c, const Array& act, con
 void lstm_cell_backward(const Array& act, const Array& c, const Array& c_out, const Array& dh, const Array& dc,
                         const Array& dgates, const Array& dc_prev);
 
+// layer_norm.cpp
+void layer_norm_forward(const Array& x, const Array& weight, const Array& bias, double eps, const Array& y,
+                        const Array& mean, const Array& rstd);
+void layer_norm_backward(const Array& x, const Array& weight, const Array& mean, const Array& rstd, const Array& dy,
+                         const Array& dx, const Array& dweight, const Array& dbias);
+
 // random.cpp
 void uniform(const Array& out, Generator& gen, double low, double high);
 void normal(const Array& out, Generator& gen, double mean, double std);

@@ -133,6 +133,17 @@ class Backend {
   virtual void lstm_cell_backward(const Array& act, const Array& c, const Array& c_out, const Array& dh,
                                   const Array& dc, const Array& dgates, const Array& dc_prev) = 0;
 
+  // Fused layer normalization of the R rows of x (R, N) (per-element math in tensor/layer_norm_math.h):
+  // writes each row's mean and rstd = 1 / sqrt(biased var + eps) (R) and y = (x - mean) * rstd * w + b
+  // (R, N). weight and bias (N) may be empty Arrays (1 and 0). Float dtypes; all in x's dtype.
+  virtual void layer_norm_forward(const Array& x, const Array& weight, const Array& bias, double eps,
+                                  const Array& y, const Array& mean, const Array& rstd) = 0;
+  // Its backward from x, the forward's mean and rstd and dy (R, N): with x^ = (x - mean) * rstd and
+  // g = dy * w, dx = rstd * (g - mean(g) - x^ * mean(g x^)) per row, dweight = sum over rows of dy x^,
+  // dbias = sum over rows of dy (N). Any of dx, dweight, dbias may be an empty Array: not wanted.
+  virtual void layer_norm_backward(const Array& x, const Array& weight, const Array& mean, const Array& rstd,
+                                   const Array& dy, const Array& dx, const Array& dweight, const Array& dbias) = 0;
+
   // Random fills from a Philox stream: element i uses the generator's counters in order, so results
   // depend only on (seed, offset) and not on the number of threads.
   virtual void uniform(const Array& out, Generator& gen, double low, double high) = 0;
