@@ -80,6 +80,15 @@ class CpuBackend final : public Backend {
                           const Array& dg, const Array& dcp) override {
     cpu::lstm_cell_backward(a, c, co, dh, dc, dg, dcp);
   }
+  void attention_forward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                         const Array& out, const Array& lse) override {
+    cpu::attention_forward(q, k, v, mask, p, out, lse);
+  }
+  void attention_backward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                          const Array& out, const Array& lse, const Array& dout, const Array& dq, const Array& dk,
+                          const Array& dv) override {
+    cpu::attention_backward(q, k, v, mask, p, out, lse, dout, dq, dk, dv);
+  }
   void adam(const Array& p, const Array& g, const Array& m, const Array& v, const Array& vmax,
             const AdamParams& a) override {
     cpu::adam(p, g, m, v, vmax, a);
