@@ -56,6 +56,13 @@ void lstm_cell_forward(const Array& gates, const Array& c, const Array& act, con
 void lstm_cell_backward(const Array& act, const Array& c, const Array& c_out, const Array& dh, const Array& dc,
                         const Array& dgates, const Array& dc_prev);
 
+// attention.cu
+void attention_forward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                       const Array& out, const Array& lse);
+void attention_backward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                        const Array& out, const Array& lse, const Array& dout, const Array& dq, const Array& dk,
+                        const Array& dv);
+
 // random.cu
 void uniform(const Array& out, Generator& gen, double low, double high);
 void normal(const Array& out, Generator& gen, double mean, double std);
