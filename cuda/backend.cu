@@ -61,6 +61,15 @@ class CudaBackend final : public Backend {
   void scatter_add(const Array& dst, int64_t d, const Array& idx, const Array& src) override {
     cuda::scatter_add(dst, d, idx, src);
   }
+  void attention_forward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                         const Array& out, const Array& lse) override {
+    cuda::attention_forward(q, k, v, mask, p, out, lse);
+  }
+  void attention_backward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                          const Array& out, const Array& lse, const Array& dout, const Array& dq, const Array& dk,
+                          const Array& dv) override {
+    cuda::attention_backward(q, k, v, mask, p, out, lse, dout, dq, dk, dv);
+  }
   void lstm_cell_forward(const Array& g, const Array& c, const Array& a, const Array& h, const Array& co) override {
     cuda::lstm_cell_forward(g, c, a, h, co);
   }

@@ -61,6 +61,12 @@ void layer_norm_forward(const Array& x, const Array& weight, const Array& bias, 
                         const Array& mean, const Array& rstd);
 void layer_norm_backward(const Array& x, const Array& weight, const Array& mean, const Array& rstd, const Array& dy,
                          const Array& dx, const Array& dweight, const Array& dbias);
+// attention.cu
+void attention_forward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                       const Array& out, const Array& lse);
+void attention_backward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
+                        const Array& out, const Array& lse, const Array& dout, const Array& dq, const Array& dk,
+                        const Array& dv);
 
 // random.cu
 void uniform(const Array& out, Generator& gen, double low, double high);

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -35,6 +36,7 @@ void* allocate(size_t nbytes) {
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     c.stats.allocated_bytes += size;
+    c.stats.peak_allocated_bytes = std::max(c.stats.peak_allocated_bytes, c.stats.allocated_bytes);
     if (void* ptr = c.free_blocks.take(size)) return ptr;
     c.stats.system_allocations += 1;
   }
@@ -69,6 +71,12 @@ Stats stats() {
   Stats s = c.stats;
   s.cached_bytes = c.free_blocks.bytes();
   return s;
+}
+
+void reset_peak() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.stats.peak_allocated_bytes = c.stats.allocated_bytes;
 }
 
 void empty_cache() {

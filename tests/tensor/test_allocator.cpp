@@ -33,3 +33,14 @@ TEST_CASE("allocator: large blocks are 2 MiB aligned and small ones 64-byte alig
   CHECK(reinterpret_cast<uintptr_t>(big.storage->data) % (2 << 20) == 0);
   CHECK(reinterpret_cast<uintptr_t>(small.storage->data) % 64 == 0);
 }
+
+TEST_CASE("allocator: the peak counts the most bytes held since reset_peak") {
+  cpu_allocator::reset_peak();
+  size_t base = cpu_allocator::stats().allocated_bytes;
+  CHECK(cpu_allocator::stats().peak_allocated_bytes == base);
+  { Array a = Array::empty({1 << 18}, kFloat32), b = Array::empty({1 << 16}, kFloat32); }  // 1 MiB + 256 KiB
+  Array c = Array::empty({1 << 10}, kFloat32);
+  CHECK(cpu_allocator::stats().peak_allocated_bytes == base + (1 << 20) + (1 << 18));
+  cpu_allocator::reset_peak();
+  CHECK(cpu_allocator::stats().peak_allocated_bytes == base + (1 << 12));
+}

@@ -263,7 +263,8 @@ Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape,
 // attend, false: M = -inf) or floating (added to the scores). is_causal: query l attends to keys s <= l
 // (top-left aligned, as PyTorch), and excludes attn_mask. A query row that may attend to no key gives 0
 // (and no gradient), not NaN. One fused kernel each way, computed block by block with an online softmax:
-// memory grows with L + S, not L * S. Dropout (while dropout_p > 0) draws from gen.
+// memory grows with L + S, not L * S. Dropout (while dropout_p > 0) draws from gen. A floating attn_mask
+// gets no gradient: one that requires grad (with grad mode on) is an error.
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask = {}, double dropout_p = 0, bool is_causal = false,
                                     std::optional<double> scale = {}, Generator& gen = default_generator());

@@ -17,8 +17,11 @@ struct Stats {
   size_t allocated_bytes;  // handed out and not yet released
   size_t cached_bytes;     // held in the free lists
   uint64_t system_allocations;  // calls that went to the system
+  size_t peak_allocated_bytes;  // the most allocated_bytes has been since the last reset_peak()
 };
 Stats stats();
+// Starts a new peak from the bytes allocated now (for tests that bound an op's working memory).
+void reset_peak();
 
 // Returns every cached block to the system.
 void empty_cache();

@@ -47,6 +47,10 @@ struct AdamParams { double lr, beta1, beta2, eps, weight_decay; double bias_corr
 // (oh, ow) reads input rows oh * sh - ph + i * dh for i in [0, kh), likewise columns (tensor/pool_math.h).
 struct Pool2dParams { int64_t kh, kw, sh, sw, ph, pw, dh, dw; };
 
+// One fused attention call (tensor/attention_math.h): scores scale * q k^T, keys s > l masked when
+// causal, dropout of P with probability dropout_p from Philox counters (seed, offset + ...).
+struct AttentionParams { double scale; bool causal; double dropout_p; uint64_t seed, offset; };
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -143,6 +147,18 @@ class Backend {
   // dbias = sum over rows of dy (N). Any of dx, dweight, dbias may be an empty Array: not wanted.
   virtual void layer_norm_backward(const Array& x, const Array& weight, const Array& mean, const Array& rstd,
                                    const Array& dy, const Array& dx, const Array& dweight, const Array& dbias) = 0;
+  // Fused scaled dot-product attention (tensor/attention_math.h), block by block with an online softmax:
+  // q (B, L, E), k (B, S, E), v (B, S, Ev) contiguous; mask empty or (batch..., L, S) with any strides
+  // (stride 0 where it broadcasts; batch... multiplies to B), bool or q's dtype. Writes out (B, L, Ev)
+  // and the rows' log-sum-exp lse (B, L) of the masked scores (-inf for a row with no allowed key,
+  // whose out is 0). Dropout (p.dropout_p > 0) uses counters [p.offset, p.offset + ceil(B L S / 4)).
+  virtual void attention_forward(const Array& q, const Array& k, const Array& v, const Array& mask,
+                                 const AttentionParams& p, const Array& out, const Array& lse) = 0;
+  // Its backward from the forward's out and lse and dout (B, L, Ev); P is recomputed from q, k and lse.
+  // Writes dq, dk, dv (q's, k's and v's shapes).
+  virtual void attention_backward(const Array& q, const Array& k, const Array& v, const Array& mask,
+                                  const AttentionParams& p, const Array& out, const Array& lse, const Array& dout,
+                                  const Array& dq, const Array& dk, const Array& dv) = 0;
 
   // Random fills from a Philox stream: element i uses the generator's counters in order, so results
   // depend only on (seed, offset) and not on the number of threads.
