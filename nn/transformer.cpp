@@ -30,6 +30,7 @@ Tensor activate(const std::string& activation, const Tensor& x) { return activat
 template <class Layer>
 std::vector<std::shared_ptr<Layer>> make_layers(Module& parent, int64_t num_layers, int64_t d_model, int64_t nhead,
                                                 const TransformerLayerOptions& o, Generator& gen) {
+  check(num_layers >= 1, parent.name(), ": num_layers must be at least 1, got ", num_layers);
   auto list = parent.register_module("layers", std::make_shared<Module>("ModuleList"));
   std::vector<std::shared_ptr<Layer>> layers;
   for (int64_t i = 0; i < num_layers; ++i)
@@ -118,7 +119,6 @@ Tensor TransformerDecoderLayer::forward(const Tensor& tgt, const Tensor& memory,
 TransformerEncoder::TransformerEncoder(int64_t d_model, int64_t nhead, int64_t num_layers, TransformerLayerOptions o,
                                        bool final_norm, Generator& gen)
     : Module("TransformerEncoder") {
-  check(num_layers >= 1, "TransformerEncoder: num_layers must be at least 1, got ", num_layers);
   layers = make_layers<TransformerEncoderLayer>(*this, num_layers, d_model, nhead, o, gen);
   if (final_norm) norm = register_module("norm", make_norm(d_model, o));
 }
@@ -133,7 +133,6 @@ Tensor TransformerEncoder::forward(const Tensor& src, const Tensor& mask, const 
 TransformerDecoder::TransformerDecoder(int64_t d_model, int64_t nhead, int64_t num_layers, TransformerLayerOptions o,
                                        bool final_norm, Generator& gen)
     : Module("TransformerDecoder") {
-  check(num_layers >= 1, "TransformerDecoder: num_layers must be at least 1, got ", num_layers);
   layers = make_layers<TransformerDecoderLayer>(*this, num_layers, d_model, nhead, o, gen);
   if (final_norm) norm = register_module("norm", make_norm(d_model, o));
 }

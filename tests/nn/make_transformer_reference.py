@@ -9,52 +9,13 @@
 import os
 import torch
 
+from reference_case import D, CaseWriter, fixed_weights, leaf, rounded
+
 torch.set_num_threads(2)
 torch.manual_seed(0)
-D = torch.float64
 E, H, FF = 8, 2, 16
-out = []
-
-
-def values(t):
-    return "{" + ", ".join(f"{v:.12g}" for v in t.detach().reshape(-1).tolist()) + "}"
-
-
-def rounded(*shape, scale=1.0):
-    """Random values rounded to 4 decimals, so that C++ reads exactly the same float64 numbers."""
-    return torch.round(torch.randn(*shape, dtype=D) * scale * 1e4) / 1e4
-
-
-def entry(name, t, grad):
-    shape = "{" + ", ".join(str(s) for s in t.shape) + "}"
-    return f'        {{"{name}", {shape}, {values(t.to(D))}, {values(grad) if grad is not None else "{}"}}},\n'
-
-
-def emit(name, module, inputs, outputs):
-    """inputs: name -> tensor (leaves get their gradient stored); outputs: name -> tensor."""
-    upstream = {k: rounded(*v.shape) for k, v in outputs.items()}
-    sum((outputs[k] * upstream[k]).sum() for k in outputs).backward()
-    text = f"const Case {name}{{\n    .params = {{\n"
-    params = dict(module.named_parameters())
-    for key, value in module.state_dict().items():
-        text += entry(key, value, params[key].grad)
-    text += "    },\n    .tensors = {\n"
-    for k, v in inputs.items():
-        text += entry(k, v, v.grad if v.requires_grad else None)
-    for k, v in outputs.items():
-        text += entry(k, v, upstream[k])
-    out.append(text + "    },\n};\n")
-
-
-def fixed_weights(module, scale=0.5):
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(rounded(*p.shape, scale=scale))
-    return module.eval()
-
-
-def leaf(*shape):
-    return rounded(*shape).requires_grad_(True)
+writer = CaseWriter(number=lambda v: f"{v:.12g}")
+emit = writer.emit
 
 
 def causal(T):
@@ -67,7 +28,7 @@ def square_subsequent_mask(T):
 
 
 def mha(**kwargs):
-    return fixed_weights(torch.nn.MultiheadAttention(E, H, dtype=D, **kwargs))
+    return fixed_weights(torch.nn.MultiheadAttention(E, H, dtype=D, **kwargs)).eval()
 
 
 # Time-major query (L=3, N=2, E), key and value (S=4, N=2, E) all different; head-averaged weights.
@@ -112,20 +73,20 @@ def decoder_layer(**kwargs):
 
 
 # Post-norm ReLU encoder layer, time-major src (T=4, N=2, E), causal bool src_mask, padding.
-layer = fixed_weights(encoder_layer())
+layer = fixed_weights(encoder_layer()).eval()
 src = leaf(4, 2, E)
 padding = torch.tensor([[False, False, True, True], [False, False, False, False]])
 y = layer(src, src_mask=causal(4), src_key_padding_mask=padding)
 emit("encoder_layer", layer, {"src": src, "src_key_padding_mask": padding}, {"output": y})
 
 # Pre-norm GELU encoder layer, batch_first src (N=2, T=3, E), no masks.
-layer = fixed_weights(encoder_layer(activation="gelu", batch_first=True, norm_first=True))
+layer = fixed_weights(encoder_layer(activation="gelu", batch_first=True, norm_first=True)).eval()
 src = leaf(2, 3, E)
 emit("encoder_layer_pre_gelu", layer, {"src": src}, {"output": layer(src)})
 
 # Post-norm ReLU decoder layer, time-major tgt (T=3, N=2, E), memory (S=4, N=2, E), float causal tgt_mask
 # (square subsequent), memory padding.
-layer = fixed_weights(decoder_layer())
+layer = fixed_weights(decoder_layer()).eval()
 tgt, mem = leaf(3, 2, E), leaf(4, 2, E)
 padding = torch.tensor([[False, False, False, True], [False, False, False, False]])
 y = layer(tgt, mem, tgt_mask=square_subsequent_mask(3), memory_key_padding_mask=padding)
@@ -133,7 +94,7 @@ emit("decoder_layer", layer, {"tgt": tgt, "memory": mem, "memory_key_padding_mas
 
 # Pre-norm GELU decoder layer, batch_first tgt (N=2, T=4, E), memory (N=2, S=3, E), tgt padding, a bool
 # memory_mask (T, S).
-layer = fixed_weights(decoder_layer(activation="gelu", batch_first=True, norm_first=True))
+layer = fixed_weights(decoder_layer(activation="gelu", batch_first=True, norm_first=True)).eval()
 tgt, mem = leaf(2, 4, E), leaf(2, 3, E)
 padding = torch.tensor([[False, False, False, False], [False, False, False, True]])
 memory_mask = torch.tensor([[False, True, False], [False, False, False], [True, False, False], [False, False, True]])
@@ -143,14 +104,14 @@ emit("decoder_layer_pre_gelu", layer,
 
 # Stacks of 2 layers with a final LayerNorm: an encoder (time-major, padding) and a pre-norm decoder
 # (batch_first, causal bool tgt_mask).
-encoder = fixed_weights(torch.nn.TransformerEncoder(encoder_layer(), 2, norm=torch.nn.LayerNorm(E, dtype=D)))
+encoder = fixed_weights(torch.nn.TransformerEncoder(encoder_layer(), 2, norm=torch.nn.LayerNorm(E, dtype=D))).eval()
 src = leaf(5, 2, E)
 padding = torch.tensor([[False, False, False, False, True], [False, False, False, False, False]])
 y = encoder(src, src_key_padding_mask=padding)
 emit("encoder", encoder, {"src": src, "src_key_padding_mask": padding}, {"output": y})
 
 decoder = fixed_weights(torch.nn.TransformerDecoder(decoder_layer(batch_first=True, norm_first=True), 2,
-                                                    norm=torch.nn.LayerNorm(E, dtype=D)))
+                                                    norm=torch.nn.LayerNorm(E, dtype=D))).eval()
 tgt, mem = leaf(2, 3, E), leaf(2, 4, E)
 y = decoder(tgt, mem, tgt_mask=causal(3))
 emit("decoder", decoder, {"tgt": tgt, "memory": mem}, {"output": y})
@@ -162,4 +123,4 @@ with open(path, "w") as f:
             "// parameters under PyTorch's state_dict keys, inputs (bool masks as 0 / 1, true = blocked), outputs,\n"
             "// and the gradients of sum over outputs of sum(output * upstream).\n"
             "#pragma once\n\n#include \"rnn_reference.h\"  // Entry and Case\n\nnamespace transformer_reference {\n\n"
-            "using rnn_reference::Case;\n\n" + "\n".join(out) + "\n}  // namespace transformer_reference\n")
+            "using rnn_reference::Case;\n\n" + "\n".join(writer.cases) + "\n}  // namespace transformer_reference\n")

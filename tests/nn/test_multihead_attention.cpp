@@ -9,35 +9,12 @@
 
 #include "muse/gradcheck.h"
 #include "muse/nn/layers.h"
-#include "rnn_case.h"
-#include "transformer_reference.h"
+#include "transformer_case.h"
 
 using namespace muse;
 using namespace muse::nn;
+using namespace transformer_case;
 using doctest::Contains;
-namespace ref = transformer_reference;
-using rnn_case::input;
-
-namespace {
-
-const DType kDtypes[] = {kFloat64, kFloat32};
-double tolerance(DType dtype) { return dtype == kFloat64 ? 1e-9 : 5e-5; }
-
-// A stored bool mask (0 / 1 values, true = blocked).
-Tensor bool_mask(const ref::Case& c, const std::string& name) {
-  return rnn_case::value(rnn_case::find(c.tensors, name), kFloat64) != 0.0;
-}
-
-// Bool (T, T), true above the diagonal: query l may not see key s > l.
-Tensor causal_mask(int64_t T) { return arange(T).unsqueeze(1) < arange(T).unsqueeze(0); }
-
-std::vector<std::string> names(const Module& m) {
-  std::vector<std::string> out;
-  for (const auto& [name, t] : m.state_dict()) out.push_back(name);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("MultiheadAttention matches PyTorch: time-major, distinct query, key and value, averaged weights") {
   for (DType dtype : kDtypes) {

@@ -7,37 +7,20 @@
 #include <cmath>
 
 #include "muse/nn/layers.h"
-#include "rnn_case.h"
-#include "transformer_reference.h"
+#include "transformer_case.h"
 
 using namespace muse;
 using namespace muse::nn;
+using namespace transformer_case;
 using doctest::Contains;
-namespace ref = transformer_reference;
-using rnn_case::input;
 
 namespace {
-
-const DType kDtypes[] = {kFloat64, kFloat32};
-double tolerance(DType dtype) { return dtype == kFloat64 ? 1e-9 : 1e-4; }
 
 // The options of the reference layers: feedforward 16, no dropout.
 TransformerLayerOptions small(TransformerLayerOptions o = {}) {
   o.dim_feedforward = 16;
   o.dropout = 0;
   return o;
-}
-
-Tensor bool_mask(const ref::Case& c, const std::string& name) {
-  return rnn_case::value(rnn_case::find(c.tensors, name), kFloat64) != 0.0;
-}
-
-Tensor causal_mask(int64_t T) { return arange(T).unsqueeze(1) < arange(T).unsqueeze(0); }
-
-std::vector<std::string> names(const Module& m) {
-  std::vector<std::string> out;
-  for (const auto& [name, t] : m.state_dict()) out.push_back(name);
-  return out;
 }
 
 }  // namespace
