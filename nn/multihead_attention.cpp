@@ -18,6 +18,11 @@ struct ScoreMask {
   bool causal = false;
 };
 
+// Bool (L, S), true where key s <= query l (top-left aligned).
+Tensor causal_allowed(int64_t L, int64_t S, Device device) {
+  return arange(L, {.device = device}).unsqueeze(1) >= arange(S, {.device = device}).unsqueeze(0);
+}
+
 // -inf where blocked (bool), else the float mask itself, in dtype.
 Tensor additive(const Tensor& mask, bool blocked_when_true, DType dtype) {
   if (mask.dtype() != kBool) return mask.to(dtype);
@@ -30,10 +35,7 @@ Tensor additive(const Tensor& mask, bool blocked_when_true, DType dtype) {
 ScoreMask merge_masks(const Tensor& attn, const Tensor& padding, bool causal, int64_t L, int64_t S, DType dtype) {
   if (!attn.defined() && !padding.defined()) return {Tensor(), causal};
   Tensor allowed_causal;  // (L, S)
-  if (causal) {
-    Device device = attn.defined() ? attn.device() : padding.device();
-    allowed_causal = arange(L, {.device = device}).unsqueeze(1) >= arange(S, {.device = device}).unsqueeze(0);
-  }
+  if (causal) allowed_causal = causal_allowed(L, S, attn.defined() ? attn.device() : padding.device());
   bool all_bool = (!attn.defined() || attn.dtype() == kBool) && (!padding.defined() || padding.dtype() == kBool);
   if (all_bool) {
     Tensor allowed = allowed_causal;
@@ -53,17 +55,21 @@ ScoreMask merge_masks(const Tensor& attn, const Tensor& padding, bool causal, in
 }
 
 // The composite attention that also returns the weights P (N, H, L, S), as PyTorch 1.13 computes them:
-// P = softmax((q * scale) k^T + M), dropout on P, out = P v. A row with no allowed key gets P = 0.
+// P = softmax((q * scale) k^T + M), dropout on P, out = P v. A row with no allowed key (all scores -inf)
+// gets P = 0 and passes no gradient back (its scores are zeroed before the softmax, so no NaN appears).
 MultiheadAttentionOutput attention_with_weights(const Tensor& q, const Tensor& k, const Tensor& v,
                                                 const ScoreMask& m, double dropout_p, Generator& gen) {
-  const int64_t L = q.size(-2), S = k.size(-2);
   Tensor scores = matmul(q * (1 / std::sqrt(static_cast<double>(q.size(-1)))), k.transpose(-2, -1));
-  Tensor allowed = m.mask.defined() && m.mask.dtype() == kBool ? m.mask : Tensor();
-  if (m.causal) allowed = arange(L, {.device = q.device()}).unsqueeze(1) >= arange(S, {.device = q.device()}).unsqueeze(0);
-  if (allowed.defined()) scores = scores.masked_fill(logical_not(allowed), -INFINITY);
+  Tensor allowed = m.causal ? causal_allowed(q.size(-2), k.size(-2), q.device()) : m.mask;
+  if (allowed.defined() && allowed.dtype() == kBool) scores = scores.masked_fill(logical_not(allowed), -INFINITY);
   else if (m.mask.defined()) scores = scores + m.mask;
+  Tensor dead;  // (N, H, L, 1): rows with no allowed key
+  if (m.mask.defined() || m.causal) {
+    dead = amax(scores.detach(), {-1}, true) == -INFINITY;
+    scores = scores.masked_fill(dead, 0.0);
+  }
   Tensor p = softmax(scores, -1);
-  if (m.mask.defined() || m.causal) p = where(p != p, 0.0, p);  // no allowed key: 0, not NaN
+  if (dead.defined()) p = p.masked_fill(dead, 0.0);
   if (dropout_p > 0) p = functional::dropout(p, dropout_p, true, gen);
   return {matmul(p, v), p};
 }

@@ -96,15 +96,29 @@ TEST_CASE("MultiheadAttention: the fused path equals the composite one; unbatche
   CHECK(equal(causal.masked_fill(causal_mask(4), 0.0), causal));
 }
 
-TEST_CASE("MultiheadAttention: a query that may attend to no key gives weights 0 and output out_proj.bias") {
+TEST_CASE("MultiheadAttention: a query that may attend to no key gives weights 0, output out_proj.bias, no NaN") {
   MultiheadAttention m(4, 2);
   { NoGradGuard g; m.out_proj->bias.uniform_(-1, 1); }
-  Tensor x = randn({2, 1, 4});
-  Tensor blocked = tensor({1, 1}, {.dtype = kBool}).reshape({1, 2});
+  Tensor x = randn({2, 1, 4}).requires_grad_();
+  Tensor all = tensor({1, 1}, {.dtype = kBool}).reshape({1, 2});
+  Tensor some = tensor({0, 1}, {.dtype = kBool}).reshape({2, 1});  // attn_mask (L, S): query 1 sees no key ...
+  Tensor minus_inf = full({2, 2}, -INFINITY).masked_fill(logical_not(some), 0.0);  // ... or a float mask
   for (bool need_weights : {true, false}) {
-    MultiheadAttentionOutput y = m.forward(x, x, x, blocked, need_weights);
+    CAPTURE(need_weights);
+    MultiheadAttentionOutput y = m.forward(x, x, x, all, need_weights);
     CHECK(allclose(y.output, m.out_proj->bias.expand({2, 1, 4})));
     if (need_weights) CHECK(equal(y.weights, zeros({1, 2, 2})));
+    y.output.sum().backward();
+    CHECK(equal(x.grad(), x.grad()));  // no NaN
+    x.mutable_grad() = Tensor();
+    Tensor bool_out = m.forward(x, x, x, {}, need_weights, some.expand({2, 2})).output;
+    CHECK(allclose(bool_out.select(0, 1), m.out_proj->bias.unsqueeze(0)));
+    if (!need_weights) continue;  // a float -inf row's gradient is the fused kernel's business
+    Tensor float_out = m.forward(x, x, x, {}, need_weights, minus_inf).output;
+    CHECK(allclose(float_out, bool_out));
+    float_out.sum().backward();
+    CHECK(equal(x.grad(), x.grad()));
+    x.mutable_grad() = Tensor();
   }
 }
 
