@@ -8,52 +8,12 @@
 import os
 import torch
 
+from reference_case import CaseWriter, fixed_weights, leaf, rounded
+
 torch.set_num_threads(2)
 torch.manual_seed(0)
-D = torch.float64
-out = []
-
-
-def values(t):
-    return "{" + ", ".join(repr(v) for v in t.detach().reshape(-1).tolist()) + "}"
-
-
-def rounded(*shape, scale=1.0):
-    """Random values rounded to 4 decimals, so that C++ reads exactly the same float64 numbers."""
-    return torch.round(torch.randn(*shape, dtype=D) * scale * 1e4) / 1e4
-
-
-def entry(name, t, grad):
-    shape = "{" + ", ".join(str(s) for s in t.shape) + "}"
-    return f'        {{"{name}", {shape}, {values(t)}, {values(grad) if grad is not None else "{}"}}},\n'
-
-
-def emit(name, module, inputs, outputs):
-    """inputs: name -> leaf tensor; outputs: name -> tensor. Backward of sum(output * upstream)."""
-    upstream = {k: rounded(*v.shape) for k, v in outputs.items()}
-    sum((outputs[k] * upstream[k]).sum() for k in outputs).backward()
-    text = f"const Case {name}{{\n    .params = {{\n"
-    if module is not None:
-        params = dict(module.named_parameters())
-        for key, value in module.state_dict().items():
-            text += entry(key, value, params[key].grad)
-    text += "    },\n    .tensors = {\n"
-    for k, v in inputs.items():
-        text += entry(k, v, v.grad if v.requires_grad else None)
-    for k, v in outputs.items():
-        text += entry(k, v, upstream[k])
-    out.append(text + "    },\n};\n")
-
-
-def fixed_weights(module, scale=0.5):
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(rounded(*p.shape, scale=scale))
-    return module
-
-
-def leaf(*shape, dtype=D):
-    return rounded(*shape).requires_grad_(True)
+writer = CaseWriter()
+emit = writer.emit
 
 
 # LSTM, 2 layers, batch_first: x (B=2, T=5, I=3), H=4, with an initial state.
@@ -137,4 +97,4 @@ with open(path, "w") as f:
             "struct Entry {\n  std::string name;\n  std::vector<int64_t> shape;\n  std::vector<double> value, grad;\n};\n\n"
             "struct Case {\n  std::vector<Entry> params;   // the module's state_dict, in PyTorch's order\n"
             "  std::vector<Entry> tensors;  // inputs, then outputs\n};\n\n"
-            + "\n".join(out) + "\n}  // namespace rnn_reference\n")
+            + "\n".join(writer.cases) + "\n}  // namespace rnn_reference\n")
