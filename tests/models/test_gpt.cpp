@@ -71,6 +71,11 @@ TEST_CASE("gpt: GPT-2's parameter names and shapes, a tied output layer, GPT-2's
   }
   CHECK(state[14].first == "h.1.ln_1.weight");
   CHECK(state.back().first == "ln_f.bias");
+  models::GptConfig unbiased = tiny();
+  unbiased.bias = false;
+  models::Gpt no_bias(unbiased);
+  CHECK(no_bias.state_dict().size() == 2 + 2 * 6 + 1);  // weights only, LayerNorms included
+  CHECK(no_bias.forward(zeros({1, 3}, {.dtype = kInt64})).shape() == Shape{1, 3, 23});
 
   // Standard deviations 0.02 and 0.02 / sqrt(2 n_layer) on a model big enough to measure them.
   manual_seed(0);
