@@ -87,6 +87,7 @@ class CpuBackend final : public Backend {
   void layer_norm_backward(const Array& x, const Array& w, const Array& mean, const Array& rstd, const Array& dy,
                            const Array& dx, const Array& dw, const Array& db) override {
     cpu::layer_norm_backward(x, w, mean, rstd, dy, dx, dw, db);
+  }
   void attention_forward(const Array& q, const Array& k, const Array& v, const Array& mask, const AttentionParams& p,
                          const Array& out, const Array& lse) override {
     cpu::attention_forward(q, k, v, mask, p, out, lse);
