@@ -20,7 +20,8 @@ struct SinusoidalPositionalEncodingOptions {
   bool batch_first = false;  // forward's x is (N, T, d_model) instead of (T, N, d_model)
 };
 
-// Buffer "pe" (max_len, d_model), float32 until the module is converted with to(dtype); submodule "dropout".
+// Buffer "pe" (max_len, d_model), float32 (to(kFloat64) converts it, keeping float32's rounding); submodule
+// "dropout". forward adds pe in x's dtype.
 class SinusoidalPositionalEncoding : public Module {
  public:
   explicit SinusoidalPositionalEncoding(int64_t d_model, SinusoidalPositionalEncodingOptions options = {},
