@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "muse/models/beam_search.h"
 #include "muse/nn/embedding.h"
 #include "muse/nn/linear.h"
 #include "muse/nn/rnn.h"
@@ -42,12 +43,6 @@ struct Encoded {
 struct DecoderState {
   std::vector<LstmState> layers;  // (B, H) each
   Tensor context;                 // (B, H): the previous step's attention context (input feeding)
-};
-
-struct BeamSearchOptions {
-  int64_t beam = 5;
-  double alpha = 0.6;    // length penalty ((5 + |Y|) / 6)^alpha (Wu et al. 2016); 0 = raw log-probability
-  int64_t max_len = 0;   // 0: 2 S + 10 tokens
 };
 
 class Seq2Seq : public nn::Module {
