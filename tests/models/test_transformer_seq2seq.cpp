@@ -49,11 +49,11 @@ std::vector<double> fit(models::TransformerSeq2Seq& net, const ReverseTask& task
 
 }  // namespace
 
-TEST_CASE("transformer_seq2seq learns to reverse 16 sequences; greedy = beam of width 1 = greedy one by one") {
+TEST_CASE("transformer_seq2seq reverses 16 sequences: cross-entropy from > 2 to < 0.05 in 80 steps; greedy = beam 1 = one by one") {
   manual_seed(0);
   ReverseTask task;
   auto net = tiny_transformer();
-  std::vector<double> losses = fit(*net, task, 150);
+  std::vector<double> losses = fit(*net, task, 80);
   CHECK(losses.front() > 2);
   CHECK(losses.back() < 0.05);
   std::vector<std::vector<int64_t>> greedy = net->greedy(task.src, task.lengths);
