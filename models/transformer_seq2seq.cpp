@@ -62,13 +62,16 @@ TransformerMemory TransformerSeq2Seq::encode(const Tensor& source, const Tensor&
 }
 
 Tensor TransformerSeq2Seq::decode(const Tensor& target_in, const TransformerMemory& m) {
+  return generator_->forward(decoder_hidden(target_in, m));  // (B, T, V)
+}
+
+Tensor TransformerSeq2Seq::decoder_hidden(const Tensor& target_in, const TransformerMemory& m) {
   check(target_in.defined() && target_in.dim() == 2 && target_in.size(0) == m.memory.size(0) && target_in.size(1) >= 1,
         "TransformerSeq2Seq: expected target_in (B, T) with the source's batch ", m.memory.size(0), ", got ",
         shape_of(target_in));
   // is_causal alone masks the self-attention (MultiheadAttention needs no explicit (T, T) mask for it).
-  Tensor h = decoder_->forward(embed(*tgt_tok_emb_, target_in), m.memory, Tensor(), Tensor(), Tensor(), m.padding_mask,
-                               /*tgt_is_causal=*/true);  // (B, T, D)
-  return generator_->forward(h);      // (B, T, V)
+  return decoder_->forward(embed(*tgt_tok_emb_, target_in), m.memory, Tensor(), Tensor(), Tensor(), m.padding_mask,
+                          /*tgt_is_causal=*/true);  // (B, T, D)
 }
 
 Tensor TransformerSeq2Seq::forward(const Tensor& source, const Tensor& lengths, const Tensor& target_in) {
@@ -81,7 +84,8 @@ int64_t TransformerSeq2Seq::decode_limit(int64_t S, int64_t max_len) const {
 }
 
 // Greedy and beam search recompute the decoder over the whole prefix at each step instead of caching
-// each layer's keys and values: simpler, and O(T^2) per sentence is cheap at translation lengths.
+// each layer's keys and values: simpler, and O(T^2) per sentence is cheap at translation lengths. Only
+// the newest position goes through the output layer.
 std::vector<std::vector<int64_t>> TransformerSeq2Seq::greedy(const Tensor& source, const Tensor& lengths, int64_t max_len) {
   NoGradGuard no_grad;
   bool was_training = is_training();
@@ -93,7 +97,7 @@ std::vector<std::vector<int64_t>> TransformerSeq2Seq::greedy(const Tensor& sourc
   std::vector<std::vector<int64_t>> out(B);
   std::vector<bool> done(B, false);
   for (int64_t t = 0, open = B; t < max_len && open > 0; ++t) {
-    Tensor next = argmax(decode(prefix, m).select(1, t), 1);  // (B,)
+    Tensor next = argmax(generator_->forward(decoder_hidden(prefix, m).select(1, t)), 1);  // (B,)
     prefix = cat({prefix, next.unsqueeze(1)}, 1);
     std::vector<int64_t> ids = next.to(kCPU).to_vector<int64_t>();
     for (int64_t b = 0; b < B; ++b) {
@@ -121,7 +125,7 @@ std::vector<int64_t> TransformerSeq2Seq::beam_search(const std::vector<int64_t>&
     prefix = prefix.defined() ? cat({index_select(prefix, 0, parents), tokens.unsqueeze(1)}, 1) : tokens.unsqueeze(1);
     Tensor rows = zeros({tokens.size(0)}, {.dtype = kInt64, .device = device});  // every beam reads the one source
     TransformerMemory m{index_select(one.memory, 0, rows), index_select(one.padding_mask, 0, rows)};
-    return decode(prefix, m).select(1, prefix.size(1) - 1);  // (k, V)
+    return generator_->forward(decoder_hidden(prefix, m).select(1, prefix.size(1) - 1));  // (k, V)
   };
   std::vector<int64_t> best = models::beam_search(step, o, decode_limit(S, o.max_len), device);
   train(was_training);

@@ -62,6 +62,7 @@ class TransformerSeq2Seq : public nn::Module {
 
  private:
   Tensor embed(nn::Embedding& table, const Tensor& tokens);  // (B, T, D)
+  Tensor decoder_hidden(const Tensor& target_in, const TransformerMemory& memory);  // (B, T, D), before generator
   int64_t decode_limit(int64_t S, int64_t max_len) const;
 
   TransformerSeq2SeqOptions options_;
