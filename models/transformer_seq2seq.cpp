@@ -16,7 +16,7 @@ std::string shape_of(const Tensor& t) { return t.defined() ? str(t.shape()) : st
 }  // namespace
 
 TransformerSeq2Seq::TransformerSeq2Seq(const TransformerSeq2SeqOptions& o, Generator& gen)
-    : Module("TransformerSeq2Seq"), options_(o) {
+    : Translator("TransformerSeq2Seq"), options_(o) {
   const int64_t D = o.d_model;
   check(D > 0 && o.nhead > 0 && D % o.nhead == 0, "TransformerSeq2Seq: d_model must be a positive multiple of nhead, got d_model ",
         D, " and nhead ", o.nhead);

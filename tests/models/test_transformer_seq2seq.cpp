@@ -94,8 +94,10 @@ TEST_CASE("transformer_seq2seq: padding after a source's or target's length chan
   Tensor batched = net->forward(src, ids({3, 5}, {2}), tgt);  // (2, 5, V)
   CHECK(batched.shape() == Shape{2, 5, 12});
   CHECK(allclose(batched.narrow(0, 0, 1).narrow(1, 0, 3), alone, 1e-5, 1e-6));
-  // Batched greedy decoding of sentences of different lengths = one sentence at a time.
-  std::vector<std::vector<int64_t>> both = net->greedy(src, ids({3, 5}, {2}), 8);
+  // Batched greedy decoding of sentences of different lengths (through the tools' interface) = one
+  // sentence at a time.
+  models::Translator& translator = *net;
+  std::vector<std::vector<int64_t>> both = translator.greedy(src, ids({3, 5}, {2}), 8);
   CHECK(both[0] == net->greedy(ids({5, 6, 7}, {1, 3}), full({1}, 3, {.dtype = kInt64}), 8)[0]);
   CHECK(both[1] == net->greedy(src.narrow(0, 1, 1), full({1}, 5, {.dtype = kInt64}), 8)[0]);
   CHECK(both[0].size() <= 8);

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "muse/models/beam_search.h"
+#include "muse/models/translator.h"
 #include "muse/nn/embedding.h"
 #include "muse/nn/linear.h"
 #include "muse/nn/positional.h"
@@ -40,7 +40,7 @@ struct TransformerMemory {
 // Submodules "src_tok_emb", "tgt_tok_emb" (weights ~ N(0, 1 / D), so that sqrt(D) * embedding has unit
 // variance, and row <pad> = 0), "positional_encoding", "transformer.encoder", "transformer.decoder" (each
 // nn::TransformerEncoder / Decoder with its final "norm"), "generator" (Linear(D, V)).
-class TransformerSeq2Seq : public nn::Module {
+class TransformerSeq2Seq : public Translator {
  public:
   explicit TransformerSeq2Seq(const TransformerSeq2SeqOptions& options, Generator& gen = default_generator());
 
@@ -50,13 +50,13 @@ class TransformerSeq2Seq : public nn::Module {
   // positions <= t only.
   Tensor decode(const Tensor& target_in, const TransformerMemory& memory);
   // Teacher forcing: decode(target_in, encode(source, lengths)).
-  Tensor forward(const Tensor& source, const Tensor& lengths, const Tensor& target_in);
+  Tensor forward(const Tensor& source, const Tensor& lengths, const Tensor& target_in) override;
 
   // Greedy decoding of a batch: each step's most likely token, until <eos> or max_len (0: 2 S + 10; at
   // most options().max_len). Returns each sentence's tokens without <bos> and <eos>.
-  std::vector<std::vector<int64_t>> greedy(const Tensor& source, const Tensor& lengths, int64_t max_len = 0);
+  std::vector<std::vector<int64_t>> greedy(const Tensor& source, const Tensor& lengths, int64_t max_len = 0) override;
   // Beam search for one sentence (token ids without <bos>/<eos>), as Seq2Seq::beam_search.
-  std::vector<int64_t> beam_search(const std::vector<int64_t>& source, const BeamSearchOptions& options = {});
+  std::vector<int64_t> beam_search(const std::vector<int64_t>& source, const BeamSearchOptions& options = {}) override;
 
   const TransformerSeq2SeqOptions& options() const { return options_; }
 
