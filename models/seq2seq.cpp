@@ -12,7 +12,7 @@ namespace {
 constexpr int64_t kPad = 0, kBos = 1, kEos = 2;  // the special ids of muse/data/tokenizer.h
 }
 
-Seq2Seq::Seq2Seq(const Seq2SeqOptions& o, Generator& gen) : Module("Seq2Seq"), options_(o) {
+Seq2Seq::Seq2Seq(const Seq2SeqOptions& o, Generator& gen) : Translator("Seq2Seq"), options_(o) {
   const int64_t E = o.embedding_dim, H = o.hidden_size;
   encoder_embedding_ = register_module("encoder_embedding", std::make_shared<nn::Embedding>(o.source_vocab, E, kPad, gen));
   encoder_ = register_module("encoder", std::make_shared<nn::LSTM>(E, H, nn::RNNOptions{.num_layers = o.num_layers,

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "muse/models/translator.h"
 #include "muse/nn/embedding.h"
 #include "muse/nn/linear.h"
 #include "muse/nn/rnn.h"
@@ -44,13 +45,7 @@ struct DecoderState {
   Tensor context;                 // (B, H): the previous step's attention context (input feeding)
 };
 
-struct BeamSearchOptions {
-  int64_t beam = 5;
-  double alpha = 0.6;    // length penalty ((5 + |Y|) / 6)^alpha (Wu et al. 2016); 0 = raw log-probability
-  int64_t max_len = 0;   // 0: 2 S + 10 tokens
-};
-
-class Seq2Seq : public nn::Module {
+class Seq2Seq : public Translator {
  public:
   explicit Seq2Seq(const Seq2SeqOptions& options, Generator& gen = default_generator());
 
@@ -63,15 +58,15 @@ class Seq2Seq : public nn::Module {
   Tensor decode_step(const Tensor& tokens, DecoderState& state, const Encoded& enc, Tensor* weights = nullptr);
   // Teacher forcing: logits (B, T, V) for target_in (B, T) = <bos> y_1 .. y_{T-1}, every step fed the
   // true previous token; the output layer runs once over all steps.
-  Tensor forward(const Tensor& source, const Tensor& lengths, const Tensor& target_in);
+  Tensor forward(const Tensor& source, const Tensor& lengths, const Tensor& target_in) override;
 
   // Greedy decoding of a batch: each step's most likely token, until <eos> or max_len (0: 2 S + 10).
   // Returns each sentence's tokens without <bos> and <eos>.
-  std::vector<std::vector<int64_t>> greedy(const Tensor& source, const Tensor& lengths, int64_t max_len = 0);
+  std::vector<std::vector<int64_t>> greedy(const Tensor& source, const Tensor& lengths, int64_t max_len = 0) override;
   // Beam search for one sentence (token ids without <bos>/<eos>): keeps the `beam` best partial
   // translations by total log-probability; a translation ends at <eos>; the best finished one by
   // log-probability / length penalty wins.
-  std::vector<int64_t> beam_search(const std::vector<int64_t>& source, const BeamSearchOptions& options = {});
+  std::vector<int64_t> beam_search(const std::vector<int64_t>& source, const BeamSearchOptions& options = {}) override;
 
   const Seq2SeqOptions& options() const { return options_; }
 
