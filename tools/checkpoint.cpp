@@ -53,6 +53,10 @@ void save_checkpoint(Job& job, const TrainConfig& c, const Position& pos, const 
   io::save_safetensors(path, job.state(), meta);
 }
 
+std::string checkpoint_model(const std::string& path) {
+  return metadata_value(io::load_safetensors(path).metadata, "model", path);
+}
+
 Position load_checkpoint(Job& job, const std::string& model, const std::string& path, TrainConfig* saved) {
   io::SafeTensors ckpt = io::load_safetensors(path);
   const auto& meta = ckpt.metadata;

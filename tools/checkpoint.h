@@ -20,6 +20,8 @@ void save_checkpoint(Job& job, const TrainConfig& c, const Position& pos, const 
 // Reads a checkpoint of `model` into job (errors name the file and what is wrong); returns the
 // position and, when `saved` is given, fills the options it was trained with and restores the RNG.
 Position load_checkpoint(Job& job, const std::string& model, const std::string& path, TrainConfig* saved);
+// The model a checkpoint holds (its "model" metadata); errors name the file.
+std::string checkpoint_model(const std::string& path);
 
 struct Split {
   Tensor images;  // (N, 1, 28, 28) float32 in [0, 1]

@@ -74,7 +74,7 @@ class Job {
   virtual std::shared_ptr<models::Classifier> classifier() { return nullptr; }
 };
 
-// "gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq" or "gpt"; anything else is a muse::Error listing
+// "gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq", "tseq2seq" or "gpt"; anything else is a muse::Error listing
 // the known names.
 std::unique_ptr<Job> make_job(const std::string& model, const JobOptions& options);
 const std::vector<std::string>& job_names();

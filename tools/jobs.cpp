@@ -171,7 +171,7 @@ class ClassifierJob : public Job {
 }  // namespace
 
 const std::vector<std::string>& job_names() {
-  static const std::vector<std::string> names = {"gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq", "gpt"};
+  static const std::vector<std::string> names = {"gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq", "tseq2seq", "gpt"};
   return names;
 }
 
@@ -181,8 +181,8 @@ std::unique_ptr<Job> make_job(const std::string& model, const JobOptions& option
   if (model == "vae") return std::make_unique<VaeJob<models::Vae>>(options);
   if (model == "convvae") return std::make_unique<VaeJob<models::ConvVae>>(options);
   if (model == "classifier") return std::make_unique<ClassifierJob>(options);
-  if (model == "lstm" || model == "seq2seq" || model == "gpt") return make_text_job(model, options);
-  throw Error(str("muse: unknown model '", model, "' (known: gan, dcgan, vae, convvae, classifier, lstm, seq2seq, gpt)"));
+  if (model == "lstm" || model == "seq2seq" || model == "tseq2seq" || model == "gpt") return make_text_job(model, options);
+  throw Error(str("muse: unknown model '", model, "' (known: gan, dcgan, vae, convvae, classifier, lstm, seq2seq, tseq2seq, gpt)"));
 }
 
 Datasets Job::data(const DataOptions& o) {

@@ -32,20 +32,20 @@ const CLI::Validator kPositive(
 int main(int argc, char** argv) {
   CLI::App app{"muse: train and sample the reference generative models", "muse"};
   app.require_subcommand(1);
-  const std::vector<std::string> models = {"gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq", "gpt"};
+  const std::vector<std::string> models = {"gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq", "tseq2seq", "gpt"};
   const std::vector<std::string> generators = {"gan", "dcgan", "vae", "convvae", "lstm", "gpt"};
   const std::vector<std::string> devices = {"cpu", "cuda"};
 
   TrainConfig tc;
   std::string device = "cpu";
   CLI::App* train = app.add_subcommand("train", "train a model: the image models on Fashion-MNIST, lstm and gpt on Tang "
-                                       "poems or the King James Bible, seq2seq on English -> Spanish Bible verses");
-  train->add_option("model", tc.model, "gan, dcgan, vae, convvae, classifier, lstm, seq2seq or gpt")->required()->check(CLI::IsMember(models));
+                                       "poems or the King James Bible, seq2seq and tseq2seq (Transformer) on English -> Spanish Bible verses");
+  train->add_option("model", tc.model, "gan, dcgan, vae, convvae, classifier, lstm, seq2seq, tseq2seq or gpt")->required()->check(CLI::IsMember(models));
   train->add_option("--epochs", tc.epochs, "epochs to train (default: gan 15, dcgan 5, vae and convvae 10, classifier 5, "
-                    "lstm and gpt 1, seq2seq 30)")
+                    "lstm and gpt 1, seq2seq and tseq2seq 30)")
       ->check(kPositive);
-  train->add_option("--batch", tc.batch, "batch size (default: gan, dcgan and seq2seq 64, lstm 32, gpt 16, the others 128)")->check(kPositive);
-  train->add_option("--lr", tc.lr, "Adam (gpt: AdamW) learning rate (default: the GANs 2e-4, gpt 3e-4, the others 1e-3)")->check(kPositive);
+  train->add_option("--batch", tc.batch, "batch size (default: gan, dcgan, seq2seq and tseq2seq 64, lstm 32, gpt 16, the others 128)")->check(kPositive);
+  train->add_option("--lr", tc.lr, "Adam (gpt: AdamW) learning rate (default: the GANs 2e-4, gpt 3e-4, tseq2seq 5e-4, the others 1e-3)")->check(kPositive);
   train->add_option("--corpus", tc.corpus, "lstm and gpt: poems (Tang poems, the default) or kjv (King James Bible)")
       ->check(CLI::IsMember({"poems", "kjv"}));
   train->add_option("--seed", tc.seed, "seed of every random number (default 0)");
@@ -87,8 +87,8 @@ int main(int argc, char** argv) {
   muse::tools::EvalConfig ec;
   CLI::App* eval = app.add_subcommand("eval", "score a checkpoint on the test set: the classifier's accuracy, "
                                       "the generators' FID-FMNIST and IS-FMNIST (and the VAEs' test loss), "
-                                      "lstm's and gpt's perplexity, seq2seq's BLEU and chrF");
-  eval->add_option("model", ec.model, "gan, dcgan, vae, convvae, classifier, lstm, seq2seq or gpt")->required()->check(CLI::IsMember(models));
+                                      "lstm's and gpt's perplexity, the translators' BLEU and chrF");
+  eval->add_option("model", ec.model, "gan, dcgan, vae, convvae, classifier, lstm, seq2seq, tseq2seq or gpt")->required()->check(CLI::IsMember(models));
   eval->add_option("--checkpoint", ec.checkpoint, "checkpoint file")->required()->check(CLI::ExistingFile);
   eval->add_option("--classifier", ec.classifier,
                    "classifier checkpoint, the scores' feature network (default runs/classifier/checkpoint.safetensors)");
@@ -98,12 +98,12 @@ int main(int argc, char** argv) {
       ->check(kPositive);
   eval->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
   int64_t eval_beam = 5;
-  eval->add_option("--beam", eval_beam, "seq2seq: beam width beside greedy decoding (default 5)")->check(CLI::Range(1, 64));
+  eval->add_option("--beam", eval_beam, "seq2seq, tseq2seq: beam width beside greedy decoding (default 5)")->check(CLI::Range(1, 64));
 
   muse::tools::TranslateConfig tr;
-  CLI::App* translate = app.add_subcommand("translate", "translate English into Spanish with a seq2seq checkpoint");
+  CLI::App* translate = app.add_subcommand("translate", "translate English into Spanish with a seq2seq or tseq2seq checkpoint");
   translate->add_option("sentence", tr.sentence, "the English sentence")->required();
-  translate->add_option("--checkpoint", tr.checkpoint, "seq2seq checkpoint file")->required()->check(CLI::ExistingFile);
+  translate->add_option("--checkpoint", tr.checkpoint, "seq2seq or tseq2seq checkpoint file")->required()->check(CLI::ExistingFile);
   translate->add_option("--beam", tr.beam, "beam width; 1 = greedy (default 5)")->check(CLI::Range(1, 64));
   translate->add_option("--alpha", tr.alpha, "length penalty exponent of beam search (default 0.6)")
       ->check(CLI::NonNegativeNumber);
@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
   std::string data_model, data_corpus, data_out;
   CLI::App* data_cmd = app.add_subcommand("data", "write a text model's tokenized training and test sets (safetensors), "
                                           "for the PyTorch comparisons of bench/torch/");
-  data_cmd->add_option("model", data_model, "lstm, gpt or seq2seq")->required()->check(CLI::IsMember({"lstm", "gpt", "seq2seq"}));
+  data_cmd->add_option("model", data_model, "lstm, gpt or seq2seq (tseq2seq: the same pairs)")->required()->check(CLI::IsMember({"lstm", "gpt", "seq2seq", "tseq2seq"}));
   data_cmd->add_option("--corpus", data_corpus, "lstm, gpt: poems (default) or kjv")->check(CLI::IsMember({"poems", "kjv"}));
   data_cmd->add_option("--out", data_out, "file to write")->required();
 
@@ -151,8 +151,8 @@ int main(int argc, char** argv) {
     if (*data_cmd) return muse::tools::export_data(data_model, data_corpus, data_out);
     if (*eval) {
       ec.device = parse_device(device);
-      muse::check(ec.device == muse::kCPU || (ec.model != "lstm" && ec.model != "seq2seq" && ec.model != "gpt"), "muse eval: --device cuda is not supported yet");
-      if (ec.model == "lstm" || ec.model == "seq2seq" || ec.model == "gpt") return muse::tools::eval_text(ec, eval_beam);
+      muse::check(ec.device == muse::kCPU || (ec.model != "lstm" && ec.model != "seq2seq" && ec.model != "tseq2seq" && ec.model != "gpt"), "muse eval: --device cuda is not supported yet");
+      if (ec.model == "lstm" || ec.model == "seq2seq" || ec.model == "tseq2seq" || ec.model == "gpt") return muse::tools::eval_text(ec, eval_beam);
       return muse::tools::eval(ec);
     }
     return muse::tools::info(checkpoint);

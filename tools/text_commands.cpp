@@ -1,4 +1,4 @@
-// `muse sample lstm`, `muse translate` and `muse eval lstm|seq2seq`: the commands that read the text
+// `muse sample lstm|gpt`, `muse translate` and `muse eval lstm|gpt|seq2seq|tseq2seq`: the commands that read the text
 // models' checkpoints back.
 #include <cstdio>
 
@@ -18,6 +18,15 @@ template <class J>
 std::unique_ptr<J> load_text_job(const std::string& model, const std::string& checkpoint) {
   auto job = std::make_unique<J>(JobOptions{});
   load_checkpoint(*job, model, checkpoint, nullptr);
+  return job;
+}
+
+// A translator's checkpoint, LSTM or Transformer, as the file says; any other model's file gets the
+// usual "holds model ..., not 'seq2seq'" error.
+std::unique_ptr<Seq2SeqJob> load_translator(const std::string& checkpoint) {
+  const bool transformer = checkpoint_model(checkpoint) == "tseq2seq";
+  auto job = std::make_unique<Seq2SeqJob>(JobOptions{}, transformer);
+  load_checkpoint(*job, job->name(), checkpoint, nullptr);
   return job;
 }
 
@@ -47,7 +56,7 @@ int sample_text(const TextSampleConfig& c) {
 }
 
 int translate(const TranslateConfig& c) {
-  auto job = load_text_job<Seq2SeqJob>("seq2seq", c.checkpoint);
+  auto job = load_translator(c.checkpoint);
   std::vector<int64_t> src = job->source().encode(c.sentence);
   check(!src.empty(), "muse translate: the sentence has no words");
   std::vector<int64_t> out;
@@ -72,7 +81,8 @@ int eval_text(const EvalConfig& e, int64_t beam) {
                 static_cast<long long>(job->context()));
     return 0;
   }
-  auto job = load_text_job<Seq2SeqJob>("seq2seq", e.checkpoint);
+  auto job = load_translator(e.checkpoint);
+  check(job->name() == e.model, "muse: checkpoint ", e.checkpoint, " holds model '", job->name(), "', not '", e.model, "'");
   Datasets sets = job->data({.limit = e.limit});
   const auto& pairs = job->test_pairs();
   std::vector<std::vector<std::string>> refs, greedy, beamed;
@@ -106,7 +116,7 @@ int export_data(const std::string& model, const std::string& corpus, const std::
   manual_seed(0);
   Datasets sets = job->data({.corpus = corpus});
   io::NamedTensors tensors;
-  const std::vector<std::string> names = model != "seq2seq" ? std::vector<std::string>{"windows"}
+  const std::vector<std::string> names = model == "lstm" || model == "gpt" ? std::vector<std::string>{"windows"}
                                                           : std::vector<std::string>{"source", "lengths", "target"};
   for (size_t i = 0; i < names.size(); ++i) {
     tensors.emplace_back("train." + names[i], sets.train[i]);

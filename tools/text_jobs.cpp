@@ -15,7 +15,13 @@ namespace muse::tools {
 // ---- the translator ----
 
 void Seq2SeqJob::build() {
-  net_ = std::make_shared<models::Seq2Seq>(models::Seq2SeqOptions{.source_vocab = source_->size(), .target_vocab = target_->size()});
+  const int64_t S = source_->size(), T = target_->size();
+  if (transformer_) {
+    net_ = std::make_shared<models::TransformerSeq2Seq>(models::TransformerSeq2SeqOptions{.source_vocab = S, .target_vocab = T});
+    opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_, .beta2 = 0.98});
+    return;
+  }
+  net_ = std::make_shared<models::Seq2Seq>(models::Seq2SeqOptions{.source_vocab = S, .target_vocab = T});
   opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_});
 }
 
@@ -91,7 +97,7 @@ Losses Seq2SeqJob::evaluate(const std::vector<Tensor>& test, Generator&) {
 }
 
 io::NamedTensors Seq2SeqJob::state() {
-  check(net_ != nullptr, "muse: the seq2seq job has no network before its data or checkpoint is read");
+  check(net_ != nullptr, "muse: the ", name(), " job has no network before its data or checkpoint is read");
   io::NamedTensors out;
   append_prefixed(out, "model.", net_->state_dict());
   append_prefixed(out, "opt.", opt_->state_dict());
@@ -99,7 +105,7 @@ io::NamedTensors Seq2SeqJob::state() {
 }
 
 void Seq2SeqJob::load(const io::NamedTensors& t) {
-  check(net_ != nullptr, "muse: the seq2seq checkpoint has no tokenizers in its metadata");
+  check(net_ != nullptr, "muse: the ", name(), " checkpoint has no tokenizers in its metadata");
   net_->load_state_dict(take_prefixed(t, "model."));
   opt_->load_state_dict(take_prefixed(t, "opt."));
 }
@@ -119,7 +125,7 @@ void Seq2SeqJob::restore(const Metadata& m) {
 std::unique_ptr<Job> make_text_job(const std::string& model, const JobOptions& options) {
   if (model == "lstm") return std::make_unique<LstmJob>(options);
   if (model == "gpt") return std::make_unique<GptJob>(options);
-  return std::make_unique<Seq2SeqJob>(options);
+  return std::make_unique<Seq2SeqJob>(options, model == "tseq2seq");
 }
 
 }  // namespace muse::tools

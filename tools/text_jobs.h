@@ -11,6 +11,7 @@
 #include "muse/models/char_lstm.h"
 #include "muse/models/gpt.h"
 #include "muse/models/seq2seq.h"
+#include "muse/models/transformer_seq2seq.h"
 #include "muse/optim/adam.h"
 #include "muse/optim/lr_scheduler.h"
 
@@ -106,12 +107,16 @@ class GptJob : public CharLmJob {
   std::unique_ptr<optim::LambdaLR> schedule_;
 };
 
+// The English -> Spanish translators: `seq2seq` (models::Seq2Seq, LSTMs with attention; Adam 1e-3) and
+// `tseq2seq` (models::TransformerSeq2Seq; Adam 5e-4 with betas (0.9, 0.98), as Transformers are usually
+// trained), both with the gradient norm clipped at 1, on the same word tokenizers and pairs.
 class Seq2SeqJob : public Job {
  public:
   static constexpr int64_t kVocab = 4000;  // words per language at most, specials included
   static constexpr int64_t kMinFreq = 2;   // rarer words become <unk>
 
-  explicit Seq2SeqJob(const JobOptions& o) : lr_(o.lr > 0 ? o.lr : 1e-3) {}
+  Seq2SeqJob(const JobOptions& o, bool transformer)
+      : transformer_(transformer), lr_(o.lr > 0 ? o.lr : transformer ? 5e-4 : 1e-3) {}
   Datasets data(const DataOptions& options) override;
   Losses step(const std::vector<Tensor>& batch) override;
   Losses evaluate(const std::vector<Tensor>& test, Generator& gen) override;
@@ -123,7 +128,8 @@ class Seq2SeqJob : public Job {
   Tensor sample(int64_t, Generator&) override { throw Error("muse: seq2seq translates: use muse translate"); }
   double lr() const override { return lr_; }
 
-  models::Seq2Seq& net() { return *net_; }
+  models::Translator& net() { return *net_; }
+  const char* name() const { return transformer_ ? "tseq2seq" : "seq2seq"; }
   const data::WordTokenizer& source() const { return *source_; }
   const data::WordTokenizer& target() const { return *target_; }
   const std::vector<data::SentencePair>& test_pairs() const { return test_pairs_; }
@@ -133,9 +139,10 @@ class Seq2SeqJob : public Job {
  private:
   void build();
 
+  bool transformer_;
   double lr_;
   std::optional<data::WordTokenizer> source_, target_;
-  std::shared_ptr<models::Seq2Seq> net_;
+  std::shared_ptr<models::Translator> net_;
   std::unique_ptr<optim::Adam> opt_;
   std::vector<data::SentencePair> test_pairs_;
 };

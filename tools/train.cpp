@@ -27,6 +27,7 @@ Defaults defaults_for(const std::string& model) {
   if (model == "classifier") return {5, 128};
   if (model == "lstm") return {1, 32};     // about 1,100 batches of 32 x 64 characters of poems per epoch
   if (model == "seq2seq") return {30, 64};  // about 100 batches of sentence pairs per epoch
+  if (model == "tseq2seq") return {30, 64};
   if (model == "gpt") return {1, 16};       // about 1,300 batches of 16 x 128 characters of poems per epoch
   return {10, 128};  // vae, convvae
 }

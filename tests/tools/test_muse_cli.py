@@ -269,6 +269,23 @@ def seq2seq_trains_translates_and_reports_bleu():
     assert r.returncode == 1 and "muse translate" in r.stderr, r.stderr
 
 
+@heavy_case
+def tseq2seq_trains_translates_and_reports_bleu():
+    out = f"{TMP}/tseq2seq"
+    r = muse("train", "tseq2seq", "--limit", 16, "--epochs", 1, "--batch", 8, "--log-every", 1, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert len(step_rows(f"{out}/metrics.jsonl")) == 2 and "test_bleu_greedy" in losses(f"{out}/metrics.jsonl")[-1]
+    ckpt = f"{out}/checkpoint.safetensors"
+    info = muse("info", ckpt).stdout
+    assert "model.transformer.encoder.layers.2.self_attn.in_proj_weight" in info, info
+    r = muse("translate", "--checkpoint", ckpt, "--beam", 2, "In the beginning God created the heaven and the earth.")
+    assert r.returncode == 0 and r.stdout.count("\n") == 1, (r.stdout, r.stderr)
+    r = muse("eval", "tseq2seq", "--checkpoint", ckpt, "--limit", 4, "--beam", 2)
+    assert r.returncode == 0 and "beam 2" in r.stdout and "BLEU" in r.stdout, r.stdout + r.stderr
+    r = muse("eval", "seq2seq", "--checkpoint", ckpt, "--limit", 4)
+    assert r.returncode == 1 and "holds model 'tseq2seq', not 'seq2seq'" in r.stderr, r.stderr
+
+
 passed = skipped = 0
 for fn in cases:
     if QUICK and getattr(fn, "conv", False):
