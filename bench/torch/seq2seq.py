@@ -103,7 +103,10 @@ def corpus_bleu(hyps, refs):
     return 100 * bp * math.exp(log_p)
 
 
-def main():
+def main(make_model=None, make_opt=None, name="lstm"):
+    """Trains a translator with the command line's options and prints one JSON line with its test BLEU.
+    make_model(V_src, V_tgt) and make_opt(model) default to this file's Seq2Seq and Adam(1e-3);
+    transformer_seq2seq.py passes its own."""
     p = argparse.ArgumentParser()
     p.add_argument("data")
     p.add_argument("--epochs", type=int, default=30)
@@ -116,8 +119,8 @@ def main():
     src_tokens = json.loads(meta["source_tokenizer"])["tokens"]
     tgt_tokens = json.loads(meta["target_tokenizer"])["tokens"]
     refs = [line.split() for line in meta["test_references"].split("\n")[:-1]]
-    model = Seq2Seq(len(src_tokens), len(tgt_tokens))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model = (make_model or Seq2Seq)(len(src_tokens), len(tgt_tokens))
+    opt = make_opt(model) if make_opt else torch.optim.Adam(model.parameters(), lr=1e-3)
     src, lengths, tgt = t["train.source"], t["train.lengths"], t["train.target"]
     start = time.time()
     for epoch in range(a.epochs):
@@ -134,9 +137,9 @@ def main():
     seconds = time.time() - start
     model.eval()
     hyps = [[tgt_tokens[i] for i in ids] for ids in model.greedy(t["test.source"], t["test.lengths"])]
-    print(json.dumps({"framework": f"pytorch {torch.__version__}", "epochs": a.epochs, "batch": a.batch,
-                      "train_seconds": round(seconds, 1), "test_bleu_greedy": round(corpus_bleu(hyps, refs), 2)}))
-
+    print(json.dumps({"framework": f"pytorch {torch.__version__}", "model": name, "epochs": a.epochs,
+                      "batch": a.batch, "train_seconds": round(seconds, 1),
+                      "test_bleu_greedy": round(corpus_bleu(hyps, refs), 2)}))
 
 if __name__ == "__main__":
     main()

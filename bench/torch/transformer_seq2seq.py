@@ -10,19 +10,15 @@ batches of 64 pairs in a fresh random order each epoch, greedy decoding for BLEU
     ./build/tools/muse data seq2seq --out runs/eng_spa.safetensors
     /usr/bin/python3 bench/torch/transformer_seq2seq.py runs/eng_spa.safetensors --epochs 30
 
-BLEU is seq2seq.py's corpus BLEU-4 on the same references.
+seq2seq.py's training loop and its corpus BLEU-4 on the same references.
 """
-import argparse
-import json
 import math
-import time
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from safetensors_file import read
-from seq2seq import BOS, EOS, PAD, corpus_bleu
+import seq2seq
+from seq2seq import BOS, EOS, PAD
 
 
 def sinusoids(max_len, d):
@@ -84,40 +80,7 @@ class TransformerSeq2Seq(nn.Module):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("data")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
-    torch.set_num_threads(2)
-    torch.manual_seed(a.seed)
-    t, meta = read(a.data)
-    src_tokens = json.loads(meta["source_tokenizer"])["tokens"]
-    tgt_tokens = json.loads(meta["target_tokenizer"])["tokens"]
-    refs = [line.split() for line in meta["test_references"].split("\n")[:-1]]
-    model = TransformerSeq2Seq(len(src_tokens), len(tgt_tokens))
-    opt = torch.optim.Adam(model.parameters(), lr=5e-4, betas=(0.9, 0.98))
-    src, lengths, tgt = t["train.source"], t["train.lengths"], t["train.target"]
-    start = time.time()
-    for epoch in range(a.epochs):
-        order = torch.randperm(len(src))
-        for i in range(0, len(order) - a.batch + 1, a.batch):
-            b = order[i:i + a.batch]
-            logits = model(src[b], lengths[b], tgt[b, :-1])
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[b, 1:].reshape(-1), ignore_index=PAD)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-        print(f"epoch {epoch + 1} loss {loss.item():.4f} {time.time() - start:.0f} s", flush=True)
-    seconds = time.time() - start
-    model.eval()
-    hyps = [[tgt_tokens[i] for i in ids] for ids in model.greedy(t["test.source"], t["test.lengths"])]
-    print(json.dumps({"framework": f"pytorch {torch.__version__}", "model": "transformer", "epochs": a.epochs,
-                      "batch": a.batch, "train_seconds": round(seconds, 1),
-                      "test_bleu_greedy": round(corpus_bleu(hyps, refs), 2)}))
-
+    seq2seq.main(TransformerSeq2Seq, lambda m: torch.optim.Adam(m.parameters(), lr=5e-4, betas=(0.9, 0.98)), "transformer")
 
 if __name__ == "__main__":
     main()
