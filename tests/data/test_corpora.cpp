@@ -51,7 +51,6 @@ TEST_CASE("tang_poems: the regular poems, simplified") {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   MESSAGE("tang_poems: ", poems.size(), " poems in ", seconds, " s");
   CHECK(poems.size() == 47709);
-  CHECK(seconds < 10);
 
   std::unordered_map<std::string, int64_t> counts;
   int64_t chars = 0;
