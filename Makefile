@@ -13,7 +13,7 @@ PACKAGES := g++ pkg-config cmake meson ninja-build libeigen3-dev doctest-dev lib
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export PATH := /usr/local/cuda/bin:$(PATH)
 
-.PHONY: deps corpora build demo test test-sanitize bench clean
+.PHONY: deps corpora build demo test test-sanitize bench bench-compare clean
 
 # apt-get installs those of the packages $(1) that are missing.
 define apt_install
@@ -52,17 +52,28 @@ test: build
 	meson test -C $(BUILD) --print-errorlogs
 
 # The suite under AddressSanitizer and UndefinedBehaviorSanitizer, less the slow suite (model training
-# runs) and the muse_cli cases that train convolutional models (tests/meson.build passes --quick).
+# runs) and the muse_cli cases that train convolutional models (tests/meson.build passes --quick). Only
+# the programs these tests run are built (.ci/test_targets.py): the slow suite's would never run.
 test-sanitize: deps
 	@test -f build-sanitize/build.ninja || meson setup build-sanitize -Dsanitize=true -Dbuildtype=plain -Doptimization=1 -Dcuda=disabled -Dbench=false
-	ninja -C build-sanitize
-	meson test -C build-sanitize --print-errorlogs --no-suite slow
+	ninja -C build-sanitize build.ninja
+	ninja -C build-sanitize $$(python3 .ci/test_targets.py build-sanitize --no-suite slow)
+	meson test -C build-sanitize --no-rebuild --print-errorlogs --no-suite slow
 
 # The benchmarks are left out of the default build (CI never runs them); this turns them on.
 bench: build
 	meson configure $(BUILD) -Dbench=true
 	ninja -C $(BUILD)
 	./$(BUILD)/bench/bench_kernels
+
+# muse against PyTorch 1.13 (Debian's python3-torch) on the six workloads' steps, interleaved, one table
+# (bench/compare.py; also written as JSON under bench/results/). COMPARE_ARGS passes options to it,
+# e.g. COMPARE_ARGS="--rounds 3 --only lstm_lm,gpt". Run it on a quiet machine.
+bench-compare: build
+	$(call apt_install,python3-torch)
+	meson configure $(BUILD) -Dbench=true
+	ninja -C $(BUILD) bench/bench_steps
+	/usr/bin/python3 bench/compare.py $(BUILD) $(COMPARE_ARGS)
 
 clean:
 	rm -rf $(BUILD) build-sanitize

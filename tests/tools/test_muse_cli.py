@@ -1,9 +1,11 @@
 """End-to-end tests of the `muse` command: options and exit statuses, checkpoints, sampling, evaluation,
 Ctrl-C, and bit-identical resumption.
 
-    python3 tests/tools/test_muse_cli.py BUILD/tools/muse [--quick]
+    python3 tests/tools/test_muse_cli.py BUILD/tools/muse [--quick] [--part image|text]
 --quick (the sanitizer build) leaves out the cases that train convolutional or text models, reporting
-them as skipped. Prints doctest's summary line ("test cases: N | N passed | N failed") for .ci/run to count.
+them as skipped. --part runs only the image models' cases or only the text models' (meson runs the two
+parts as two tests, side by side); without it, every case runs. Prints doctest's summary line
+("test cases: N | N passed | N failed") for .ci/run to count.
 """
 import json
 import os
@@ -16,6 +18,8 @@ import time
 
 MUSE = sys.argv[1]
 QUICK = "--quick" in sys.argv[2:]
+PART = sys.argv[sys.argv.index("--part") + 1] if "--part" in sys.argv else None
+assert PART in (None, "image", "text"), f"--part {PART}: expected image or text"
 TMP = tempfile.mkdtemp(prefix="muse_cli_")
 cases = []
 
@@ -29,6 +33,12 @@ def heavy_case(fn):
     """A case that trains a convolutional or text model: left out under --quick."""
     fn.conv = True
     return case(fn)
+
+
+def text_case(fn):
+    """A case of the text models (--part text); the others are --part image."""
+    fn.text = True
+    return fn
 
 
 def muse(*args, **kw):
@@ -205,6 +215,7 @@ def sigint_saves_a_checkpoint_and_exits_0():
 
 
 @heavy_case
+@text_case
 def lstm_trains_samples_and_reports_perplexity():
     out = f"{TMP}/lstm"
     r = muse("train", "lstm", "--corpus", "poems", "--limit", 64, "--log-every", 1, "--out", out)
@@ -228,6 +239,7 @@ def lstm_trains_samples_and_reports_perplexity():
 
 
 @heavy_case
+@text_case
 def gpt_trains_samples_and_reports_perplexity():
     out = f"{TMP}/gpt"
     r = muse("train", "gpt", "--limit", 48, "--log-every", 1, "--out", out)
@@ -252,6 +264,7 @@ def gpt_trains_samples_and_reports_perplexity():
 
 
 @heavy_case
+@text_case
 def seq2seq_trains_translates_and_reports_bleu():
     out = f"{TMP}/seq2seq"
     r = muse("train", "seq2seq", "--limit", 128, "--epochs", 2, "--log-every", 1, "--out", out)
@@ -270,6 +283,7 @@ def seq2seq_trains_translates_and_reports_bleu():
 
 
 @heavy_case
+@text_case
 def tseq2seq_trains_translates_and_reports_bleu():
     out = f"{TMP}/tseq2seq"
     r = muse("train", "tseq2seq", "--limit", 16, "--epochs", 1, "--batch", 8, "--log-every", 1, "--out", out)
@@ -286,6 +300,7 @@ def tseq2seq_trains_translates_and_reports_bleu():
     assert r.returncode == 1 and "holds model 'tseq2seq', not 'seq2seq'" in r.stderr, r.stderr
 
 
+cases = [fn for fn in cases if PART is None or PART == ("text" if getattr(fn, "text", False) else "image")]
 passed = skipped = 0
 for fn in cases:
     if QUICK and getattr(fn, "conv", False):
