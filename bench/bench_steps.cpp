@@ -22,8 +22,8 @@
 //                   50257) on (8, 1025) tokens: registered only under MUSE_BENCH_DEVICE=cuda
 // MUSE_BENCH_DEVICE=cuda runs them on the GPU (models and inputs moved there; every timed step ends with
 // cuda::synchronize()). Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
-// (ms_min the fastest). bench/torch/steps.py times the same six in PyTorch; bench/run_steps.sh runs
-// both, interleaved, and prints the table.
+// (ms_min the fastest, ms_max the slowest). bench/torch/steps.py times the same six in PyTorch;
+// bench/compare.py (`make bench-compare`) runs both, interleaved, and prints the table.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -74,6 +74,7 @@ void time_steps(benchmark::State& state, const std::function<void()>& step) {
   const size_t n = ms.size();
   state.counters["ms_per_step"] = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
   state.counters["ms_min"] = ms.front();
+  state.counters["ms_max"] = ms.back();
 }
 
 void mlp_gan_train(benchmark::State& state) {

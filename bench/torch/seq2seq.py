@@ -103,6 +103,15 @@ def corpus_bleu(hyps, refs):
     return 100 * bp * math.exp(log_p)
 
 
+def test_bleu(model, t, tgt_tokens, refs):
+    """Corpus BLEU of greedy translations of the test sources; leaves the model in training mode."""
+    model.eval()
+    with torch.no_grad():
+        hyps = [[tgt_tokens[i] for i in ids] for ids in model.greedy(t["test.source"], t["test.lengths"])]
+    model.train()
+    return corpus_bleu(hyps, refs)
+
+
 def main(make_model=None, make_opt=None, name="lstm"):
     """Trains a translator with the command line's options and prints one JSON line with its test BLEU.
     make_model(V_src, V_tgt) and make_opt(model) default to this file's Seq2Seq and Adam(1e-3);
@@ -112,6 +121,9 @@ def main(make_model=None, make_opt=None, name="lstm"):
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bleu-every", type=int, default=0,
+                   help="also print test BLEU every N epochs (greedy decoding draws no random numbers, so "
+                        "the training run is the same with or without it); 0: only at the end")
     a = p.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(a.seed)
@@ -134,12 +146,13 @@ def main(make_model=None, make_opt=None, name="lstm"):
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
         print(f"epoch {epoch + 1} loss {loss.item():.4f} {time.time() - start:.0f} s", flush=True)
+        if a.bleu_every and (epoch + 1) % a.bleu_every == 0 and epoch + 1 < a.epochs:
+            print(f"epoch {epoch + 1} test_bleu_greedy {test_bleu(model, t, tgt_tokens, refs):.2f}", flush=True)
     seconds = time.time() - start
-    model.eval()
-    hyps = [[tgt_tokens[i] for i in ids] for ids in model.greedy(t["test.source"], t["test.lengths"])]
+    bleu = test_bleu(model, t, tgt_tokens, refs)
     print(json.dumps({"framework": f"pytorch {torch.__version__}", "model": name, "epochs": a.epochs,
                       "batch": a.batch, "train_seconds": round(seconds, 1),
-                      "test_bleu_greedy": round(corpus_bleu(hyps, refs), 2)}))
+                      "test_bleu_greedy": round(bleu, 2)}))
 
 if __name__ == "__main__":
     main()

@@ -13,13 +13,16 @@ generator, the VAE, the language model over the 64 tokens, the seq2seq model tea
 
     /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE] [--device cuda] [--only lstm_lm,...]
 
+It prints the configuration it runs in: threads, BLAS, and the environment variables that matter.
+
 With --device cuda (bench_steps under MUSE_BENCH_DEVICE=cuda) the models and inputs live on the GPU and
 every timed step ends with torch.cuda.synchronize(); TF32 is off, as in muse.
 
-bench/run_steps.sh runs it beside bench_steps under the environments it names.
+bench/compare.py (`make bench-compare`) runs it beside bench_steps in the environment it names.
 """
 import argparse
 import json
+import os
 import time
 
 import torch
@@ -39,7 +42,16 @@ def sync():
         torch.cuda.synchronize()
 
 
-def median_ms(step, steps):
+def configuration():
+    """What decides PyTorch's speed here: threads, the BLAS library it loaded, and the environment."""
+    blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line and "/" in line})
+    env = {k: os.environ.get(k, "(unset)") for k in
+           ("OPENBLAS_CORETYPE", "OMP_WAIT_POLICY", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas, "env": env}
+
+
+def time_ms(step, steps):
+    """Times `steps` calls of step() after the warm-up: {"median", "min", "max"} in milliseconds."""
     for _ in range(WARMUP):
         step()
     sync()
@@ -50,7 +62,7 @@ def median_ms(step, steps):
         sync()
         times.append((time.perf_counter() - start) * 1e3)
     times.sort()
-    return (times[(steps - 1) // 2] + times[steps // 2]) / 2
+    return {"median": (times[(steps - 1) // 2] + times[steps // 2]) / 2, "min": times[0], "max": times[-1]}
 
 
 def gan_generator(latent=100):
@@ -116,7 +128,7 @@ def mlp_gan(steps):
     torch.manual_seed(0)
     gan = Gan()
     real = torch.rand(64, 784, device=DEVICE) * 2 - 1  # (N, 784) in [-1, 1]
-    results = {"mlp_gan/train": median_ms(lambda: gan.step(real), steps)}
+    results = {"mlp_gan/train": time_ms(lambda: gan.step(real), steps)}
 
     gan = Gan()
     gan.G.eval()
@@ -125,7 +137,7 @@ def mlp_gan(steps):
     def gan_infer():
         with torch.no_grad():
             gan.G(z)
-    results["mlp_gan/infer"] = median_ms(gan_infer, steps)
+    results["mlp_gan/infer"] = time_ms(gan_infer, steps)
     return results
 
 
@@ -141,14 +153,14 @@ def mlp_vae(steps):
         loss.backward()
         opt.step()
         loss.item()
-    results = {"mlp_vae/train": median_ms(vae_train, steps)}
+    results = {"mlp_vae/train": time_ms(vae_train, steps)}
 
     vae = Vae().to(DEVICE)
 
     def vae_infer():
         with torch.no_grad():
             vae(x)
-    results["mlp_vae/infer"] = median_ms(vae_infer, steps)
+    results["mlp_vae/infer"] = time_ms(vae_infer, steps)
     return results
 
 
@@ -156,7 +168,7 @@ def dcgan(steps):
     torch.manual_seed(0)
     gan = Gan(conv=True)
     real = torch.rand(64, 1, 32, 32, device=DEVICE) * 2 - 1
-    results = {"dcgan/train": median_ms(lambda: gan.step(real), steps)}
+    results = {"dcgan/train": time_ms(lambda: gan.step(real), steps)}
 
     gan = Gan(conv=True)
     gan.G.eval()
@@ -165,7 +177,7 @@ def dcgan(steps):
     def dcgan_infer():
         with torch.no_grad():
             gan.G(z)
-    results["dcgan/infer"] = median_ms(dcgan_infer, steps)
+    results["dcgan/infer"] = time_ms(dcgan_infer, steps)
     return results
 
 
@@ -241,8 +253,8 @@ def lstm_lm(steps):
     torch.manual_seed(0)
     tokens = torch.randint(0, VOCAB, (32, 65), device=DEVICE)  # inputs [:, :-1], next-token targets [:, 1:]
     inputs, targets = (tokens[:, :-1],), tokens[:, 1:]
-    results = {"lstm_lm/train": median_ms(token_step(LstmLm().to(DEVICE), inputs, targets, clip=1.0), steps)}
-    results["lstm_lm/infer"] = median_ms(forward_only(LstmLm().to(DEVICE), inputs), steps)
+    results = {"lstm_lm/train": time_ms(token_step(LstmLm().to(DEVICE), inputs, targets, clip=1.0), steps)}
+    results["lstm_lm/infer"] = time_ms(forward_only(LstmLm().to(DEVICE), inputs), steps)
     return results
 
 
@@ -251,8 +263,8 @@ def seq2seq_attn(steps):
     src = torch.randint(0, VOCAB, (64, 16), device=DEVICE)  # (B, S)
     tgt = torch.randint(0, VOCAB, (64, 17), device=DEVICE)  # decoder inputs [:, :-1], targets [:, 1:]
     inputs, targets = (src, tgt[:, :-1]), tgt[:, 1:]
-    results = {"seq2seq_attn/train": median_ms(token_step(Seq2SeqAttn().to(DEVICE), inputs, targets), steps)}
-    results["seq2seq_attn/infer"] = median_ms(forward_only(Seq2SeqAttn().to(DEVICE), inputs), steps)
+    results = {"seq2seq_attn/train": time_ms(token_step(Seq2SeqAttn().to(DEVICE), inputs, targets), steps)}
+    results["seq2seq_attn/infer"] = time_ms(forward_only(Seq2SeqAttn().to(DEVICE), inputs), steps)
     return results
 
 
@@ -262,8 +274,8 @@ def gpt_workload(name, config, batch, steps):
     tokens = torch.randint(0, config["vocab"], (batch, config["context"] + 1), device=DEVICE)
     inputs, targets = (tokens[:, :-1],), tokens[:, 1:]
     model = Gpt(**config).to(DEVICE)
-    results = {f"{name}/train": median_ms(token_step(model, inputs, targets, clip=1.0, opt=adamw(model)), steps)}
-    results[f"{name}/infer"] = median_ms(forward_only(Gpt(**config).to(DEVICE), inputs), steps)
+    results = {f"{name}/train": time_ms(token_step(model, inputs, targets, clip=1.0, opt=adamw(model)), steps)}
+    results[f"{name}/infer"] = time_ms(forward_only(Gpt(**config).to(DEVICE), inputs), steps)
     return results
 
 
@@ -291,7 +303,7 @@ def measure(steps, names):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=50, help="timed steps after the warm-up (at least 20)")
-    p.add_argument("--json", help="also write {name: ms} to this file")
+    p.add_argument("--json", help='also write {name: {"median": ms, "min": ms, "max": ms}} to this file')
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--only", default=",".join(DEFAULT), help="comma-separated workloads (default: all but gpt2_124m)")
     args = p.parse_args()
@@ -307,8 +319,9 @@ def main():
     results = measure(args.steps, names)
     where = torch.cuda.get_device_name() if DEVICE == "cuda" else f"{torch.get_num_threads()} threads"
     print(f"torch {torch.__version__}, {where}, median of {args.steps} steps after {WARMUP}")
+    print(f"configuration: {json.dumps(configuration())}")
     for name, ms in results.items():
-        print(f"{name:20s} {ms:8.3f} ms")
+        print(f"{name:20s} {ms['median']:8.3f} ms (min {ms['min']:.3f}, max {ms['max']:.3f})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f)
