@@ -26,6 +26,7 @@ struct BpeTokenizer::Cache {
 namespace {
 
 constexpr size_t kMaxCachedWords = size_t{1} << 16;  // the cache starts over when it holds this many
+constexpr std::string_view kEndOfText = "<|endoftext|>";  // GPT-2's one special token
 constexpr int64_t kMaxId = int64_t{1} << 24;         // ids above this are a malformed vocab.json
 
 // GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68 take U+0100.. in order.
@@ -137,6 +138,7 @@ BpeTokenizer BpeTokenizer::load(const std::string& vocab_json_path, const std::s
   read_vocab(io::read_file(vocab_json_path), vocab_json_path, t.ids_, t.tokens_, t.has_token_);
   read_merges(io::read_file(merges_txt_path), merges_txt_path, t.ranks_);
   t.cache_ = std::make_shared<Cache>();
+  if (t.token_to_id(kEndOfText)) t.add_special_token(kEndOfText);
   return t;
 }
 
@@ -145,6 +147,7 @@ BpeTokenizer BpeTokenizer::from_strings(std::string_view vocab_json, std::string
   read_vocab(vocab_json, "vocab.json", t.ids_, t.tokens_, t.has_token_);
   read_merges(merges_txt, "merges.txt", t.ranks_);
   t.cache_ = std::make_shared<Cache>();
+  if (t.token_to_id(kEndOfText)) t.add_special_token(kEndOfText);
   return t;
 }
 
@@ -202,12 +205,35 @@ std::vector<int64_t> BpeTokenizer::encode_word(const std::string& word) const {
   return ids;
 }
 
+void BpeTokenizer::add_special_token(std::string_view token) {
+  std::optional<int64_t> id = token_to_id(token);
+  check(id.has_value(), "BpeTokenizer::add_special_token: \"", token, "\" is not in vocab.json");
+  if (std::find(special_.begin(), special_.end(), token) == special_.end()) special_.emplace_back(token);
+}
+
 std::vector<int64_t> BpeTokenizer::encode(std::string_view text) const {
   std::vector<int64_t> ids;
-  for (const std::string& word : pre_tokenize(text)) {
-    std::vector<int64_t> w = encode_word(word);
-    ids.insert(ids.end(), w.begin(), w.end());
+  auto encode_plain = [&](std::string_view piece) {
+    for (const std::string& word : pre_tokenize(piece)) {
+      std::vector<int64_t> w = encode_word(word);
+      ids.insert(ids.end(), w.begin(), w.end());
+    }
+  };
+  size_t begin = 0;
+  while (begin < text.size()) {
+    // The special token that starts first (the longest, of those starting at the same byte).
+    size_t at = std::string_view::npos;
+    const std::string* found = nullptr;
+    for (const std::string& s : special_) {
+      size_t p = text.find(s, begin);
+      if (p != std::string_view::npos && (p < at || (p == at && s.size() > found->size()))) at = p, found = &s;
+    }
+    if (!found) break;
+    encode_plain(text.substr(begin, at - begin));
+    ids.push_back(ids_.at(*found));
+    begin = at + found->size();
   }
+  encode_plain(text.substr(std::min(begin, text.size())));
   return ids;
 }
 

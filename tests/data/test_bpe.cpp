@@ -171,3 +171,27 @@ TEST_CASE("BpeTokenizer: errors name the file and line, or the token") {
   CHECK_THROWS_WITH_AS(small.decode({1}), Contains("BpeTokenizer::decode: id 1 has no token (vocab_size 4)"), Error);
   CHECK_THROWS_WITH_AS(small.decode({3}), Contains("token \"€\" (id 3) has U+20AC, which stands for no byte"), Error);
 }
+
+TEST_CASE("BpeTokenizer: special tokens are matched whole, before pre-tokenisation") {
+  BpeTokenizer plain = tokenizer();
+  CHECK(plain.special_tokens().empty());  // this vocab.json has no "<|endoftext|>"
+  // The same vocabulary plus GPT-2's special token as id 266 (vocab_json() ends with "}\n").
+  std::string json = vocab_json();
+  json.replace(json.size() - 2, 2, ",\n\"<|endoftext|>\": 266}\n");
+  BpeTokenizer t = BpeTokenizer::from_strings(json, kMerges);
+  CHECK(t.special_tokens() == Words{"<|endoftext|>"});
+  // "hello" = 259 and " world" = 264 (derived above); the special token between them is one id.
+  CHECK(t.encode("hello<|endoftext|> world") == Ids{259, 266, 264});
+  CHECK(t.encode("<|endoftext|><|endoftext|>") == Ids{266, 266});
+  CHECK(t.decode(t.encode("a<|endoftext|>b")) == "a<|endoftext|>b");
+  // Not the whole token: pre-tokenised as "<|", "endoftext", "|", each byte its own id (no merge applies).
+  CHECK(t.encode("<|endoftext|") == Ids{60, 124, 101, 110, 100, 111, 102, 116, 101, 120, 116, 124});
+  // Without the special token, "<|endoftext|>" goes through the merges like any text: "<|" "endoftext" "|>".
+  CHECK(plain.encode("<|endoftext|>").size() == 13);
+  // A special token must be in vocab.json; where two start at the same byte the longer wins.
+  CHECK_THROWS_WITH_AS(t.add_special_token("<|pad|>"), Contains("\"<|pad|>\" is not in vocab.json"), Error);
+  t.add_special_token("hello");  // id 259, a prefix of nothing special but longer than "he"
+  t.add_special_token("he");     // id 256
+  CHECK(t.encode("hello he") == Ids{259, 32, 256});
+  CHECK(t.special_tokens() == Words{"<|endoftext|>", "hello", "he"});
+}

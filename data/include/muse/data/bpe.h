@@ -9,6 +9,8 @@
 //   3. Byte-pair merges: the adjacent pair whose merge comes first in merges.txt is joined, everywhere in
 //      the word (left to right), until no adjacent pair has a merge. Each resulting symbol's id is looked
 //      up in vocab.json. A word's ids are cached.
+// Special tokens (GPT-2's "<|endoftext|>") are cut out of the text before step 1 and encode to their own
+// id, as Hugging Face's GPT-2 tokenizer does; the text between them goes through steps 1-3.
 // decode() joins the tokens and maps their characters back to bytes.
 #pragma once
 
@@ -31,8 +33,14 @@ class BpeTokenizer {
   static BpeTokenizer from_strings(std::string_view vocab_json, std::string_view merges_txt);
 
   // Ids of UTF-8 text (invalid UTF-8 is a muse::Error naming the byte). A symbol left after the merges
-  // that vocab.json lacks is a muse::Error naming it.
+  // that vocab.json lacks is a muse::Error naming it. Each occurrence of a special token is its id.
   std::vector<int64_t> encode(std::string_view text) const;
+
+  // Makes token (which must be in vocab.json) special: matched whole in the text, never split. load()
+  // and from_strings() register "<|endoftext|>" when vocab.json has it, as GPT-2's does (id 50256).
+  // Where two special tokens start at the same byte, the longer one wins.
+  void add_special_token(std::string_view token);
+  const std::vector<std::string>& special_tokens() const { return special_; }
   // The bytes the tokens stand for; an id without a token is a muse::Error. Decoding a slice of ids can
   // end inside a multi-byte character: the bytes are returned as they are.
   std::string decode(const std::vector<int64_t>& ids) const;
@@ -53,6 +61,7 @@ class BpeTokenizer {
   std::vector<std::string> tokens_;                // id -> token ("" for an id vocab.json skips)
   std::vector<bool> has_token_;                    // whether tokens_[id] is a vocab.json token
   std::unordered_map<std::string, int64_t> ranks_;  // "left right" (merges.txt's line) -> rank
+  std::vector<std::string> special_;               // special tokens, in the order they were added
   struct Cache;
   std::shared_ptr<Cache> cache_;  // word -> ids; shared by copies, which have the same vocabulary
 };
