@@ -1,5 +1,6 @@
-// The CUDA caching allocator (see allocator.h): rounded sizes, one free list per size (tensor/block_cache.h),
-// counters.
+// The CUDA caching allocator (see allocator.h): rounded sizes, freed blocks reused by requests they fit
+// (tensor/block_cache.h), counters.
+#include <algorithm>
 #include <mutex>
 
 #include "cuda/allocator.h"
@@ -16,10 +17,14 @@ struct Cache {
   std::mutex mutex;
   BlockCache free_blocks;
   MemoryStats stats{};
+  size_t high_water = 0;  // the most ever allocated at once
 
   // Caller holds the mutex. cudaFree waits for the device, so queued kernels finish first.
-  void release_all() {
-    free_blocks.clear([](void* ptr) { MUSE_CUDA_CHECK(cudaFree(ptr)); });
+  void release_all() { free_blocks.clear(free_block); }
+  static void free_block(void* ptr) { MUSE_CUDA_CHECK(cudaFree(ptr)); }
+  void add_allocated(size_t size) {
+    stats.allocated_bytes += size;
+    high_water = std::max(high_water, stats.allocated_bytes);
   }
 };
 
@@ -46,8 +51,8 @@ void* allocate(size_t nbytes) {
   size_t size = round_size(nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  if (void* ptr = c.free_blocks.take(size)) {
-    c.stats.allocated_bytes += size;
+  if (auto [ptr, block_size] = c.free_blocks.take(size); ptr != nullptr) {
+    c.add_allocated(block_size);
     return ptr;
   }
   void* ptr = try_malloc(size);
@@ -64,18 +69,19 @@ void* allocate(size_t nbytes) {
                     " bytes free of ", total_bytes, "; ", c.stats.allocated_bytes, " bytes in use by tensors; ",
                     cached, " bytes cached by muse were freed before a second try)"));
   }
-  c.stats.allocated_bytes += size;
+  c.free_blocks.track(ptr, size);
+  c.add_allocated(size);
   c.stats.device_allocations += 1;
   return ptr;
 }
 
-void release(void* ptr, size_t nbytes) {
+void release(void* ptr, size_t /*nbytes*/) {
   if (ptr == nullptr) return;
-  size_t size = round_size(nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.stats.allocated_bytes -= size;
-  c.free_blocks.put(size, ptr);
+  c.stats.allocated_bytes -= c.free_blocks.put(ptr);
+  // As the CPU allocator: past twice the most ever in use, the largest cached blocks are freed.
+  if (c.free_blocks.bytes() > 2 * c.high_water) c.free_blocks.trim(c.high_water, Cache::free_block);
 }
 
 MemoryStats stats() {

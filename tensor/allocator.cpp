@@ -21,11 +21,21 @@ struct Cache {
   std::mutex mutex;
   BlockCache free_blocks;
   Stats stats{};
+  size_t high_water = 0;  // the most ever allocated at once (reset_peak() leaves it)
 };
+
+void free_block(void* ptr) { std::free(ptr); }
 
 Cache& cache() {
   static Cache* c = new Cache;  // never destroyed: tensors in static objects may outlive it
   return *c;
+}
+
+// Caller holds the mutex.
+void add_allocated(Cache& c, size_t size) {
+  c.stats.allocated_bytes += size;
+  c.stats.peak_allocated_bytes = std::max(c.stats.peak_allocated_bytes, c.stats.allocated_bytes);
+  c.high_water = std::max(c.high_water, c.stats.allocated_bytes);
 }
 
 }  // namespace
@@ -35,9 +45,10 @@ void* allocate(size_t nbytes) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    c.stats.allocated_bytes += size;
-    c.stats.peak_allocated_bytes = std::max(c.stats.peak_allocated_bytes, c.stats.allocated_bytes);
-    if (void* ptr = c.free_blocks.take(size)) return ptr;
+    if (auto [ptr, block_size] = c.free_blocks.take(size); ptr != nullptr) {
+      add_allocated(c, block_size);
+      return ptr;
+    }
     c.stats.system_allocations += 1;
   }
   size_t align = size >= kHugePage ? kHugePage : 64;
@@ -49,19 +60,24 @@ void* allocate(size_t nbytes) {
   check(ptr != nullptr, "allocate: out of memory: cannot allocate ", nbytes, " bytes on the CPU (",
         stats().allocated_bytes, " bytes in use)");
   if (size >= kHugePage) madvise(ptr, size, MADV_HUGEPAGE);
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.free_blocks.track(ptr, size);
+  add_allocated(c, size);
   return ptr;
 }
 
-void release(void* ptr, size_t nbytes) {
+void release(void* ptr, size_t /*nbytes*/) {
   if (ptr == nullptr) return;
-  size_t size = round_size(nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.stats.allocated_bytes -= size;
 #ifdef MUSE_SANITIZE
+  c.stats.allocated_bytes -= c.free_blocks.untrack(ptr);
   std::free(ptr);  // sanitizer builds free at once: a cached block would hide a use after free from ASan
 #else
-  c.free_blocks.put(size, ptr);
+  c.stats.allocated_bytes -= c.free_blocks.put(ptr);
+  // Shapes that change every step could otherwise fill the cache with blocks no request fits: past twice
+  // the most ever in use at once, the largest cached blocks go back to the system.
+  if (c.free_blocks.bytes() > 2 * c.high_water) c.free_blocks.trim(c.high_water, free_block);
 #endif
 }
 
@@ -82,7 +98,7 @@ void reset_peak() {
 void empty_cache() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.free_blocks.clear([](void* ptr) { std::free(ptr); });
+  c.free_blocks.clear(free_block);
 }
 
 }  // namespace muse::cpu_allocator
