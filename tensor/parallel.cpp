@@ -4,10 +4,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "muse/error.h"
+#include "muse/threads.h"
 
 namespace muse::parallel {
 namespace {
@@ -103,8 +107,19 @@ class Pool {
   std::exception_ptr error_;
 };
 
+// MUSE_NUM_THREADS when set, else the number of CPUs.
+int default_threads() {
+  const char* env = std::getenv("MUSE_NUM_THREADS");
+  if (env == nullptr || *env == '\0') return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  char* end = nullptr;
+  long n = std::strtol(env, &end, 10);
+  check(*end == '\0' && n >= 1 && n <= 1024, "MUSE_NUM_THREADS: expected a number of threads from 1 to 1024, got '",
+        env, "'");
+  return static_cast<int>(n);
+}
+
 Pool& pool() {
-  static Pool* p = new Pool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  static Pool* p = new Pool(default_threads());
   return *p;
 }
 
@@ -116,3 +131,14 @@ bool in_parallel_region() { return t_in_region; }
 void run(int64_t n, RangeFn fn) { pool().run(n, fn); }
 
 }  // namespace muse::parallel
+
+namespace muse {
+
+int get_num_threads() { return parallel::num_threads(); }
+
+void set_num_threads(int n) {
+  check(n >= 1, "set_num_threads: expected at least 1 thread, got ", n);
+  parallel::set_num_threads(n);
+}
+
+}  // namespace muse

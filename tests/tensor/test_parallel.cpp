@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "muse/error.h"
+#include "muse/threads.h"
 #include "tensor/parallel.h"
 
 using namespace muse;
@@ -32,4 +34,18 @@ TEST_CASE("parallel_for: nested calls run inline and exceptions reach the caller
   std::atomic<int64_t> after{0};
   parallel::parallel_for(1000, 1, [&](int64_t b, int64_t e) { after += e - b; });
   CHECK(after == 1000);
+}
+
+TEST_CASE("set_num_threads / get_num_threads, as torch's") {
+  int before = get_num_threads();
+  CHECK(before >= 1);
+  set_num_threads(1);
+  CHECK(get_num_threads() == 1);
+  std::vector<int64_t> seen;  // with one thread the whole range runs on the caller, in one call
+  parallel::parallel_for(1000, 1, [&](int64_t b, int64_t e) { seen.push_back(b), seen.push_back(e); });
+  CHECK(seen == std::vector<int64_t>{0, 1000});
+  set_num_threads(before);
+  CHECK(get_num_threads() == before);
+  CHECK_THROWS_WITH_AS(set_num_threads(0), doctest::Contains("set_num_threads: expected at least 1 thread, got 0"),
+                       Error);
 }

@@ -196,6 +196,17 @@ def missing_dataset_names_the_package():
 
 
 @case
+def thread_count_from_the_environment():
+    env = dict(os.environ, MUSE_NUM_THREADS="two")
+    r = muse("train", "vae", "--limit", LIMIT["vae"], "--epochs", 1, "--out", f"{TMP}/threads", env=env)
+    assert r.returncode == 1, r.stderr
+    assert "MUSE_NUM_THREADS: expected a number of threads from 1 to 1024, got 'two'" in r.stderr, r.stderr
+    env["MUSE_NUM_THREADS"] = "1"
+    r = muse("train", "vae", "--limit", LIMIT["vae"], "--epochs", 1, "--out", f"{TMP}/threads", env=env)
+    assert r.returncode == 0, r.stderr
+
+
+@case
 def sigint_saves_a_checkpoint_and_exits_0():
     out = f"{TMP}/sigint"
     p = subprocess.Popen([MUSE, "train", "vae", "--epochs", "50", "--log-every", "1", "--out", out],

@@ -7,3 +7,4 @@
 #include "muse/gradcheck.h"
 #include "muse/ops.h"
 #include "muse/tensor.h"
+#include "muse/threads.h"
