@@ -84,13 +84,14 @@ void product(const T* a, bool ta, const T* b, bool tb, T* c, Dims d) {
   });
 }
 
-// Whether a float32 product goes to sgemm. Measured single-threaded on Zen 5 against the Eigen path:
-// sgemm wins from 64^3 up (128^3: 26 vs 30 us; 64 x 256 x 100: 19 vs 23 us), but Eigen wins where a
-// tile would be mostly padding or packing is not amortised: M < 12 (2 x 512 x 512: 68 vs 39 us),
-// N <= 16 (1024 x 16 x 1024: 561 vs 286 us, packing all of A for one column panel), K = 4 (346 vs
-// 179 us), and products under 64^3 (32 x 32 x 64: 1.4 vs 1.1 us).
+// Whether a float32 product goes to sgemm. Measured single-threaded on Zen 5 against the Eigen path
+// (us per product): sgemm wins from 16 x 64 x 64 up (64^3: 3.4 against 3.9; 128^3: 23 against 28;
+// 64 x 256 x 100: 17 against 22), even at K = 1 (64 x 256 x 1: 0.7 against 1.5) and with few rows
+// (4 x 1024 x 1024: 146 against 169). Eigen wins on matrix-vector products (1 x 256 x 64: 0.5 against
+// 1.9; 64 x 1 x 256: 0.6 against 13), below 64 columns, where most of sgemm's 64-wide tile is padding
+// (1024 x 16 x 1024: 283 against 806), and under 2^16 multiply-adds (32 x 32 x 64: 1.1 against 1.9).
 #ifdef __AVX512F__
-bool use_sgemm(Dims d) { return d.m >= 12 && d.n >= 32 && d.k >= 16 && d.m * d.n * d.k >= (int64_t{1} << 18); }
+bool use_sgemm(Dims d) { return d.m >= 4 && d.n >= 64 && d.m * d.n * d.k >= (int64_t{1} << 16); }
 #endif
 
 }  // namespace

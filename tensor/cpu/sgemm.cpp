@@ -26,23 +26,26 @@
 namespace muse::cpu {
 namespace {
 
-// The micro-kernel's tile, MR x NR = 14 x 32 floats. The C tile lives in 28 zmm registers (14 rows of
-// two 16-float vectors); of the 32 registers, 4 stay for the two B vectors and A's broadcast. Each step
-// k loads 2 vectors of Bp's row k, broadcasts 14 values of Ap's column k (an FMA memory operand) and
-// issues 28 FMAs: 16 loads per 28 FMAs, within Zen 5's two loads per cycle beside its two 512-bit FMAs.
-// An FMA takes 4 cycles, so two pipes need at least 8 independent accumulators in flight; 28 leave
-// room. Arithmetic intensity: 14 * 32 = 448 multiply-adds per 14 + 32 = 46 floats read (9.7), where
-// 6 x 64 (24 registers) gives 384 per 70 (5.5). Measured on Zen 5 (bench_kernels, 2048^3), 14 x 32 was
-// the faster of the tiles tried.
-constexpr int kMR = 14;
-constexpr int kNV = 2;  // zmm vectors per tile row
+// The micro-kernel's tile, MR x NR = 6 x 64 floats. The C tile lives in 24 zmm registers (6 rows of
+// four 16-float vectors); of the 32 registers, 4 more hold Bp's row and 1 A's broadcast. Each step k
+// loads 4 vectors of Bp's row k, broadcasts 6 values of Ap's column k and issues 24 FMAs: 10 loads per
+// 24 FMAs, within Zen 5's two loads per cycle beside its two 512-bit FMAs. An FMA's result is ready 4
+// cycles later, so two pipes need at least 8 independent accumulators in flight; 24 leave room.
+// Arithmetic intensity: 6 * 64 = 384 multiply-adds per 6 + 64 = 70 floats read (5.5); 14 x 32 (28
+// registers) reads less, 448 per 46 (9.7), yet measured single-threaded on Zen 5 both reach about 90%
+// of the FMA peak at 512^3, and at M = 64 (every nn::Linear of a batch of 64) 6 x 64 wastes 4 padded
+// rows of 66 where 14 x 32 wastes 6 of 70: 84% against 69% of the peak for 64 x 1024 x 512.
+constexpr int kMR = 6;
+constexpr int kNV = 4;  // zmm vectors per tile row
 constexpr int kNR = 16 * kNV;
-// KC: Bp's (KC, NR) panel, 256 * 32 * 4 B = 32 KiB, stays in the 48 KiB L1 beside a streaming Ap panel.
-// MC: Ap's (MC, KC) block, 336 * 256 * 4 B = 336 KiB, takes a third of the 1 MiB L2.
-// NC: Bp's (KC, NC) block, 2 MiB, comes from L3 once per MC block.
-constexpr int64_t kKC = 256;
-constexpr int64_t kMC = 24 * kMR;
-constexpr int64_t kNC = 64 * kNR;
+// KC: Bp's (KC, NR) panel, 128 * 64 * 4 B = 32 KiB, stays in the 48 KiB L1 while the micro-kernel
+// walks down Ap's panels; Ap's (MR, KC) panel is 3 KiB. (KC = 256 makes Bp's panel spill to L2; on a
+// loaded machine 128 measured as fast or a little faster.)
+// MC: Ap's (MC, KC) block, 672 * 128 * 4 B = 336 KiB, takes a third of the 1 MiB L2.
+// NC: Bp's (KC, NC) block, 1 MiB, comes from L3 once per MC block.
+constexpr int64_t kKC = 128;
+constexpr int64_t kMC = 112 * kMR;
+constexpr int64_t kNC = 32 * kNR;
 // Below this many multiply-adds a product stays on the calling thread: waking a worker costs microseconds.
 constexpr int64_t kMinParallelWork = int64_t{1} << 17;
 
@@ -99,6 +102,49 @@ void pack_a(Operand a, int64_t r0, int64_t mc, int64_t p0, int64_t kc, float* ap
   }
 }
 
+// Transposes a 16 x 16 block held as 16 row vectors, in four rounds of shuffles: pairs of rows swap
+// single floats (unpack), then pairs of floats (shuffle_ps), then 128-bit and 256-bit quarters
+// (shuffle_f32x4), each round merging rows 1, 2, 4 and 8 apart.
+void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int h = 0; h < 16; h += 8)
+    for (int i = h; i < h + 4; ++i) {
+      t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+      t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+    }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+  }
+}
+
+// Bp's panel from op(B) = b^T: (kc, NR) from NR rows of b, read 16 x 16 blocks at a time, transposed
+// in registers (a float-by-float copy would write each float to its own cache line).
+void pack_b_transposed(Operand b, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* bp) {
+  for (int64_t p = 0; p < kc; p += 16) {
+    int64_t steps = std::min<int64_t>(16, kc - p);
+    for (int v = 0; v < kNV; ++v) {
+      __m512 r[16];
+      for (int64_t j = 0; j < 16; ++j) {
+        int64_t col = 16 * v + j;
+        r[j] = col < cols ? _mm512_maskz_loadu_ps(lanes(steps), b.p + (j0 + col) * b.ld + p0 + p) : _mm512_setzero_ps();
+      }
+      transpose16(r);
+      for (int64_t q = 0; q < steps; ++q) _mm512_store_ps(bp + (p + q) * kNR + 16 * v, r[q]);
+    }
+  }
+}
+
 // Bp <- op(B)[p0:p0+kc, j0:j0+nc] as panels of NR columns; panel j holds (kc, NR), row-major, zero-padded.
 void pack_b(Operand b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* bp) {
   for (int64_t jj = 0; jj < nc; jj += kNR, bp += kc * kNR) {
@@ -108,11 +154,8 @@ void pack_b(Operand b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* bp
       for (int64_t p = 0; p < kc; ++p)
         for (int v = 0; v < kNV; ++v)
           _mm512_store_ps(bp + p * kNR + 16 * v, _mm512_maskz_loadu_ps(lanes(cols - 16 * v), src + p * b.ld + 16 * v));
-    } else {  // op(B)'s column j is stored contiguously: read along it, write with stride NR
-      for (int64_t j = 0; j < kNR; ++j) {
-        const float* src = b.p + (j0 + jj + j) * b.ld + p0;
-        for (int64_t p = 0; p < kc; ++p) bp[p * kNR + j] = j < cols ? src[p] : 0.0f;
-      }
+    } else {  // op(B)'s column j is stored contiguously
+      pack_b_transposed(b, p0, kc, j0 + jj, cols, bp);
     }
   }
 }
@@ -122,13 +165,13 @@ void pack_b(Operand b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* bp
 void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int64_t mr, int64_t nr,
                   bool accumulate) {
   __m512 acc[kMR][kNV];
-#pragma GCC unroll 14
+#pragma GCC unroll 16
   for (int i = 0; i < kMR; ++i)
     for (int v = 0; v < kNV; ++v) acc[i][v] = _mm512_setzero_ps();
   for (int64_t p = 0; p < kc; ++p, ap += kMR, bp += kNR) {
     __m512 b[kNV];
     for (int v = 0; v < kNV; ++v) b[v] = _mm512_load_ps(bp + 16 * v);
-#pragma GCC unroll 14
+#pragma GCC unroll 16
     for (int i = 0; i < kMR; ++i) {
       __m512 ai = _mm512_set1_ps(ap[i]);
       for (int v = 0; v < kNV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, b[v], acc[i][v]);
@@ -136,7 +179,7 @@ void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_
   }
   __mmask16 mask[kNV];
   for (int v = 0; v < kNV; ++v) mask[v] = lanes(nr - 16 * v);
-#pragma GCC unroll 14
+#pragma GCC unroll 16
   for (int i = 0; i < kMR; ++i) {
     if (i >= mr) break;
     for (int v = 0; v < kNV; ++v) {

@@ -112,7 +112,7 @@ TEST_CASE("batched matmul broadcasts batch dims") {
 
 TEST_CASE("float32 matmul on the AVX-512 GEMM's sizes: batches, broadcast, transposed and sliced operands") {
   Generator g(8);
-  // (M, K, N) large enough for tensor/cpu/sgemm.cpp, off its 14 x 32 tile grid and past one K block.
+  // (M, K, N) large enough for tensor/cpu/sgemm.cpp, off its 6 x 64 tile grid and past one K block.
   int64_t m = 65, k = 257, n = 127;
   for (int64_t batch : {1, 3}) {
     CAPTURE(batch);
