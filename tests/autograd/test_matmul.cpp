@@ -110,6 +110,34 @@ TEST_CASE("batched matmul broadcasts batch dims") {
     CHECK(close(vals(pq.select(0, i)), reference(p.select(0, i), q.select(0, i)), 1e-5));
 }
 
+TEST_CASE("float32 matmul on the AVX-512 GEMM's sizes: batches, broadcast, transposed and sliced operands") {
+  Generator g(8);
+  // (M, K, N) large enough for tensor/cpu/sgemm.cpp, off its 6 x 64 tile grid and past one K block.
+  int64_t m = 65, k = 257, n = 127;
+  for (int64_t batch : {1, 3}) {
+    CAPTURE(batch);
+    Tensor a = randn({batch, m, k}, {}, g), b = randn({batch, k, n}, {}, g);
+    Tensor at = a.transpose(1, 2).contiguous().transpose(1, 2);  // stored (K, M): a trans flag
+    Tensor bt = b.transpose(1, 2).contiguous().transpose(1, 2);
+    Tensor wide = randn({batch, m, 2 * k}, {}, g);
+    Tensor sliced = wide.slice(2, 0, std::nullopt, 2);  // every other column: copied contiguous
+    for (const Tensor& x : {a, at, sliced})
+      for (const Tensor& y : {b, bt}) {
+        Tensor xy = matmul(x, y);
+        CHECK(xy.shape() == Shape{batch, m, n});
+        for (int64_t i = 0; i < batch; ++i)
+          CHECK(close(vals(xy.select(0, i)), reference(x.select(0, i), y.select(0, i)), 1e-4));
+      }
+  }
+  // Broadcast batch: one (M, K) matrix against three (K, N), and the other way round.
+  Tensor a = randn({m, k}, {}, g), b = randn({3, k, n}, {}, g);
+  Tensor ab = matmul(a, b);
+  for (int64_t i = 0; i < 3; ++i) CHECK(close(vals(ab.select(0, i)), reference(a, b.select(0, i)), 1e-4));
+  Tensor c = randn({3, m, k}, {}, g), d = randn({n, k}, {}, g).t();
+  Tensor cd = matmul(c, d);
+  for (int64_t i = 0; i < 3; ++i) CHECK(close(vals(cd.select(0, i)), reference(c.select(0, i), d), 1e-4));
+}
+
 TEST_CASE("matmul with empty dims") {
   CHECK(vals(matmul(zeros({2, 0}), zeros({0, 3}))) == std::vector<double>(6, 0.0));  // K = 0: zeros
   CHECK(matmul(zeros({0, 4}), zeros({4, 3})).shape() == Shape{0, 3});

@@ -1,0 +1,18 @@
+// Our float32 GEMM for CPUs with AVX-512 (tensor/cpu/sgemm.cpp explains the blocking); matmul.cpp uses
+// it for float32 products large enough to gain from it. Built only where the compiler targets AVX-512
+// (meson passes -march=native); elsewhere matmul stays on Eigen.
+#pragma once
+
+#include <cstdint>
+
+namespace muse::cpu {
+
+#ifdef __AVX512F__
+// c = op(a) @ op(b), overwriting c: (M, N) row-major with leading dimension ldc.
+// a is stored (M, K) row-major, or (K, M) when ta (then op(a) = a^T); b is stored (K, N), or (N, K)
+// when tb. Shared among the pool's threads unless called from inside a parallel region.
+void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool ta, const float* b, bool tb, float* c,
+           int64_t ldc);
+#endif
+
+}  // namespace muse::cpu
