@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "muse/error.h"
 #include "tensor/parallel.h"
 
 namespace muse::cpu {
@@ -64,7 +65,8 @@ class Buffer {
     if (floats > capacity_) {
       size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
       data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      capacity_ = floats;
+      capacity_ = data_ ? floats : 0;
+      check(data_ != nullptr, "matmul: out of memory: cannot allocate ", bytes, " bytes of packing buffer");
     }
     return data_.get();
   }
