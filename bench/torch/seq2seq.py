@@ -124,8 +124,10 @@ def main(make_model=None, make_opt=None, name="lstm"):
     p.add_argument("--bleu-every", type=int, default=0,
                    help="also print test BLEU every N epochs (greedy decoding draws no random numbers, so "
                         "the training run is the same with or without it); 0: only at the end")
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch.set_num_threads; 1 to run beside a one-thread muse run (MUSE_NUM_THREADS=1)")
     a = p.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     t, meta = read(a.data)
     src_tokens = json.loads(meta["source_tokenizer"])["tokens"]

@@ -13,6 +13,11 @@ namespace muse::cpu {
 // when tb. Shared among the pool's threads unless called from inside a parallel region.
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool ta, const float* b, bool tb, float* c,
            int64_t ldc);
+
+// c = a @ w^T for a stored (M, K) and w stored (N, K), both row-major, without packing either: each
+// element is a dot product of two contiguous rows (tensor/cpu/sgemm_dot.cpp). sgemm takes this path
+// for products with few rows; M, N, K >= 1.
+void sgemm_nt_dot(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc);
 #endif
 
 }  // namespace muse::cpu

@@ -16,8 +16,8 @@
 namespace {
 
 // Checks sgemm(m, n, k) against float64, with C's rows ldc = n + 3 apart: the 3 padding floats of each
-// row must be left as they were.
-bool sgemm_matches(int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
+// row must be left as they were. dot: call sgemm_nt_dot directly (tb and not ta).
+bool sgemm_matches(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool dot = false) {
   std::mt19937 rng(static_cast<unsigned>(m * 131 + n * 17 + k));
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::vector<float> a(m * k), b(k * n);  // stored (M, K) or (K, M); (K, N) or (N, K)
@@ -25,7 +25,10 @@ bool sgemm_matches(int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
   for (float& x : b) x = uniform(rng);
   int64_t ldc = n + 3;
   std::vector<float> c(m * ldc, 42.0f);
-  muse::cpu::sgemm(m, n, k, a.data(), ta, b.data(), tb, c.data(), ldc);
+  if (dot)
+    muse::cpu::sgemm_nt_dot(m, n, k, a.data(), b.data(), c.data(), ldc);
+  else
+    muse::cpu::sgemm(m, n, k, a.data(), ta, b.data(), tb, c.data(), ldc);
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       double sum = 0, magnitude = 0;
@@ -70,11 +73,26 @@ TEST_CASE("sgemm matches float64 at awkward sizes") {
   }
 }
 
+// a @ b^T with few rows and K >= 128 takes the dot-product path (sgemm_dot.cpp), whose tile is 3 rows of
+// a by 8 rows of b, 16 floats of K at a time.
+TEST_CASE("sgemm's dot-product path matches float64 at its tile edges") {
+  for (int64_t m : {1, 2, 3, 4, 5, 7})
+    for (int64_t n : {1, 7, 8, 9, 17})
+      for (int64_t k : {128, 129, 143, 144})
+        CHECK(sgemm_matches(m, n, k, false, true));
+  CHECK(sgemm_matches(5, 2081, 300, false, true));  // shared among the threads by 8-row tiles of b
+  CHECK(sgemm_matches(256, 65, 128, false, true));  // the most rows it takes
+  CHECK(sgemm_matches(257, 65, 128, false, true));  // one row more: the blocked path
+  for (int64_t k : {1, 2, 15, 16, 17, 31})  // called directly, it takes any depth
+    CHECK(sgemm_matches(4, 9, k, false, true, true));
+}
+
 TEST_CASE("sgemm on one thread and with K = 0") {
   int threads = muse::parallel::num_threads();
   muse::parallel::set_num_threads(1);
   CHECK(sgemm_matches(677, 300, 291, false, true));
   CHECK(sgemm_matches(300, 65, 257, true, false));
+  CHECK(sgemm_matches(32, 2048, 512, false, true));  // the dot-product path
   muse::parallel::set_num_threads(threads);
   std::vector<float> c(6, 42.0f);
   muse::cpu::sgemm(2, 3, 0, nullptr, false, nullptr, false, c.data(), 3);  // an empty sum is 0
