@@ -43,8 +43,8 @@ class CudaBackend final : public Backend {
                         const Array& dx) override {
     cuda::softmax_backward(y, dy, o, n, i, log, dx);
   }
-  void matmul(const Array& a, bool ta, const Array& b, bool tb, const Array& c) override {
-    cuda::matmul(a, ta, b, tb, c);
+  void matmul(const Array& a, bool ta, const Array& b, bool tb, const Array& c, const Array& add) override {
+    cuda::matmul(a, ta, b, tb, c, add);
   }
   void im2col(const Array& x, const ConvGeometry& g, const Array& c) override { cuda::im2col(x, g, c); }
   void col2im(const Array& c, const ConvGeometry& g, const Array& dx) override { cuda::col2im(c, g, dx); }

@@ -34,7 +34,7 @@ void softmax_backward(const Array& y, const Array& dy, int64_t outer, int64_t n,
                       const Array& dx);
 
 // matmul.cu
-void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c);
+void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c, const Array& add);
 
 // conv.cu
 void im2col(const Array& x, const ConvGeometry& g, const Array& cols);

@@ -6,6 +6,7 @@
 // stored (N, K) for trans_b needs cuBLAS's transpose (ld K); the same for A. A batch of 1 is reused
 // for every product with a batch stride of 0.
 // TF32 (tensor cores on float32 with 10-bit mantissas) is off unless set_allow_tf32(true).
+// With an addend, c is first set to it (one broadcasting copy) and cuBLAS adds the product (beta = 1).
 #include <atomic>
 #include <climits>
 
@@ -35,19 +36,19 @@ struct Gemm {
 };
 
 // A single product goes to the plain GEMM, whose kernel choice is better tuned than the batched one's.
-cublasStatus_t gemm(cublasHandle_t h, const Gemm& g, const float* a, const float* b, float* c) {
-  const float one = 1, zero = 0;
+cublasStatus_t gemm(cublasHandle_t h, const Gemm& g, const float* a, const float* b, float* c, float beta) {
+  const float one = 1;
   if (g.batch == 1)
-    return cublasSgemm(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, c, g.ldc);
+    return cublasSgemm(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &beta, c, g.ldc);
   return cublasSgemmStridedBatched(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, g.stride_a, b, g.ldb,
-                                   g.stride_b, &zero, c, g.ldc, g.stride_c, g.batch);
+                                   g.stride_b, &beta, c, g.ldc, g.stride_c, g.batch);
 }
-cublasStatus_t gemm(cublasHandle_t h, const Gemm& g, const double* a, const double* b, double* c) {
-  const double one = 1, zero = 0;
+cublasStatus_t gemm(cublasHandle_t h, const Gemm& g, const double* a, const double* b, double* c, double beta) {
+  const double one = 1;
   if (g.batch == 1)
-    return cublasDgemm(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, c, g.ldc);
+    return cublasDgemm(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &beta, c, g.ldc);
   return cublasDgemmStridedBatched(h, g.op_a, g.op_b, g.m, g.n, g.k, &one, a, g.lda, g.stride_a, b, g.ldb,
-                                   g.stride_b, &zero, c, g.ldc, g.stride_c, g.batch);
+                                   g.stride_b, &beta, c, g.ldc, g.stride_c, g.batch);
 }
 
 }  // namespace
@@ -55,10 +56,15 @@ cublasStatus_t gemm(cublasHandle_t h, const Gemm& g, const double* a, const doub
 void set_allow_tf32(bool allow) { g_allow_tf32 = allow; }
 bool allow_tf32() { return g_allow_tf32; }
 
-void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c) {
+void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c, const Array& add) {
   int64_t batch = c.shape[0], m = c.shape[1], n = c.shape[2], k = trans_a ? a.shape[1] : a.shape[2];
   if (batch * m * n == 0) return;
-  if (k == 0) return fill(c, 0);  // an empty sum
+  bool in_place = add.defined() && add.raw() == c.raw() && add.strides == c.strides;
+  if (add.defined() && !in_place) copy(add, c);
+  if (k == 0) {  // an empty sum
+    if (!add.defined()) fill(c, 0);
+    return;
+  }
   for (int64_t s : {batch, m, n, k})
     check(s <= INT_MAX, "matmul: sizes (", batch, ", ", m, ", ", k, ") x (", k, ", ", n,
           ") exceed cuBLAS's 32-bit limits");
@@ -71,7 +77,7 @@ void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Ar
          b.shape[0] == 1 ? 0 : k * n, a.shape[0] == 1 ? 0 : m * k, m * n,
          static_cast<int>(batch)};
   dispatch_float(c.dtype, "matmul", [&]<class T>() {
-    MUSE_CUBLAS_CHECK(gemm(h, g, b.data<T>(), a.data<T>(), c.data<T>()));
+    MUSE_CUBLAS_CHECK(gemm(h, g, b.data<T>(), a.data<T>(), c.data<T>(), add.defined() ? T(1) : T(0)));
   });
 }
 

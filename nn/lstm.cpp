@@ -16,14 +16,16 @@ LSTMCell::LSTMCell(int64_t input, int64_t hidden, bool bias, Generator& gen)
   detail::init_recurrent(parameters(), hidden, gen);
 }
 
-// gates (B, 4H) = x W_ih^T + b_ih + h W_hh^T + b_hh, then lstm_cell(gates, c).
+// gates (B, 4H) = x W_ih^T + b_ih + h W_hh^T + b_hh, then lstm_cell(gates, c). Each GEMM adds its bias
+// as it stores: xp = x W_ih^T + (b_ih + b_hh), then gates = h W_hh^T + xp.
 LstmState LSTMCell::forward(const Tensor& x, const LstmState& state) {
   Tensor xb = detail::cell_input(label(), x, input_size, weight_ih.dtype());  // (B, I)
   check(state.h.defined() == state.c.defined(), label(), ": pass both h and c of the state, or neither");
   int64_t B = xb.size(0);
   Tensor h = detail::cell_state(label(), "h", state.h, x, B, hidden_size);  // (B, H)
   Tensor c = detail::cell_state(label(), "c", state.c, x, B, hidden_size);
-  LstmState next = lstm_cell(linear(xb, weight_ih, bias_ih) + linear(h, weight_hh, bias_hh), c);
+  Tensor xp = linear(xb, weight_ih, bias_ih.defined() ? bias_ih + bias_hh : Tensor());  // (B, 4H)
+  LstmState next = lstm_cell(linear(h, weight_hh, xp), c);
   if (x.dim() == 1) return {next.h.squeeze(0), next.c.squeeze(0)};
   return next;
 }
@@ -36,7 +38,7 @@ LSTM::LSTM(int64_t input, int64_t hidden, RNNOptions options, Generator& gen)
     : RNNBase("LSTM", 4, input, hidden, options, gen) {}
 
 // Per layer: the input projection of all T steps in one product, xp (T, B, 4H) = x W_ih^T + (b_ih + b_hh);
-// then per step gates = xp[t] + h W_hh^T and (h, c) = lstm_cell(gates, c). Where a step is padding
+// then per step gates = h W_hh^T + xp[t] (one GEMM adding xp[t] as it stores) and (h, c) = lstm_cell(gates, c). Where a step is padding
 // (mask false) the state is kept and the output is 0.
 LSTMOutput LSTM::forward(const Tensor& x, const LstmState& state, const Tensor& lengths) {
   Steps s = prepare(x, lengths);
@@ -51,7 +53,7 @@ LSTMOutput LSTM::forward(const Tensor& x, const LstmState& state, const Tensor& 
     Tensor h = h0[k], c = c0[k];                                        // (B, H)
     std::vector<Tensor> out;
     for (int64_t t = 0; t < s.T; ++t) {
-      LstmState next = lstm_cell(xp[t] + linear(h, w.weight_hh), c);
+      LstmState next = lstm_cell(linear(h, w.weight_hh, xp[t]), c);
       if (s.mask.empty()) {
         h = next.h, c = next.c;
         out.push_back(h);

@@ -45,8 +45,8 @@ class CpuBackend final : public Backend {
                         const Array& dx) override {
     cpu::softmax_backward(y, dy, o, n, i, log, dx);
   }
-  void matmul(const Array& a, bool ta, const Array& b, bool tb, const Array& c) override {
-    cpu::matmul(a, ta, b, tb, c);
+  void matmul(const Array& a, bool ta, const Array& b, bool tb, const Array& c, const Array& add) override {
+    cpu::matmul(a, ta, b, tb, c, add);
   }
   void im2col(const Array& x, const ConvGeometry& g, const Array& c) override { cpu::im2col(x, g, c); }
   void col2im(const Array& c, const ConvGeometry& g, const Array& dx) override { cpu::col2im(c, g, dx); }

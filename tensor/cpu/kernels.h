@@ -31,7 +31,7 @@ void softmax_backward(const Array& y, const Array& dy, int64_t outer, int64_t n,
                       bool log, const Array& dx);
 
 // matmul.cpp
-void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c);
+void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c, const Array& add);
 
 // conv.cpp
 void im2col(const Array& x, const ConvGeometry& g, const Array& cols);

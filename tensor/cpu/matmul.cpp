@@ -1,4 +1,4 @@
-// Batched matrix product, threaded with our own pool:  c[i] = op(a[i]) @ op(b[i]).
+// Batched matrix product, threaded with our own pool:  c[i] = op(a[i]) @ op(b[i]) (+ add[i]).
 // float32 products of medium and large shapes go to our AVX-512 GEMM (tensor/cpu/sgemm.cpp); float64,
 // small or thin float32 products, and builds without AVX-512 use Eigen as below.
 // Our arrays are row-major, so each operand is an Eigen::Map of a row-major matrix over our buffer
@@ -38,23 +38,39 @@ struct Dims {
   int64_t m, n, k;
 };
 
-// c[r0:r1, j0:j1] = op(a)[r0:r1, :] @ op(b)[:, j0:j1] for one (M, K) x (K, N) product, where a is stored
-// (M, K), or (K, M) when ta, and b is stored (K, N), or (N, K) when tb.
+// A matrix added to the product, element (i, j) at p[i * ld + j] (ld = 0: one row for every row).
 template <class T>
-void product_block(const T* a, bool ta, const T* b, bool tb, T* c, Dims d, int64_t r0, int64_t r1,
+struct Add {
+  const T* p = nullptr;
+  int64_t ld = 0;
+};
+
+// c[r0:r1, j0:j1] = op(a)[r0:r1, :] @ op(b)[:, j0:j1] (+ add's block) for one (M, K) x (K, N) product,
+// where a is stored (M, K), or (K, M) when ta, and b is stored (K, N), or (N, K) when tb.
+template <class T>
+void product_block(const T* a, bool ta, const T* b, bool tb, T* c, Add<T> add, Dims d, int64_t r0, int64_t r1,
                    int64_t j0, int64_t j1) {
   using Stride = Eigen::OuterStride<>;
   int64_t rows = r1 - r0, cols = j1 - j0;
   Map<T> cm(c + r0 * d.n + j0, rows, cols, Stride(d.n));
-  if (d.k == 0) {
-    cm.setZero();
-    return;
+  if (add.p) {  // c's block starts as add's (which may be c itself), then the product is added
+    for (int64_t i = r0; i < r1; ++i)
+      for (int64_t j = j0; j < j1; ++j) c[i * d.n + j] = add.p[i * add.ld + j];
+  } else if (d.k == 0) {
+    cm.setZero();  // an empty sum
   }
+  if (d.k == 0) return;
+  auto times = [&](const auto& am, const auto& bm) {
+    if (add.p)
+      cm.noalias() += am * bm;
+    else
+      cm.noalias() = am * bm;
+  };
   auto times_b = [&](const auto& am) {
     if (tb)  // rows j0:j1 of the stored (N, K) matrix, transposed
-      cm.noalias() = am * ConstMap<T>(b + j0 * d.k, cols, d.k, Stride(d.k)).transpose();
+      times(am, ConstMap<T>(b + j0 * d.k, cols, d.k, Stride(d.k)).transpose());
     else
-      cm.noalias() = am * ConstMap<T>(b + j0, d.k, cols, Stride(d.n));
+      times(am, ConstMap<T>(b + j0, d.k, cols, Stride(d.n)));
   };
   if (ta)  // columns r0:r1 of the stored (K, M) matrix, transposed
     times_b(ConstMap<T>(a + r0, d.k, rows, Stride(d.m)).transpose());
@@ -67,9 +83,9 @@ int64_t aligned(int64_t x, int64_t n) { return x == n ? n : x / kAlign * kAlign;
 
 // One product shared among the threads: by columns when N is at least M, else by rows.
 template <class T>
-void product(const T* a, bool ta, const T* b, bool tb, T* c, Dims d) {
+void product(const T* a, bool ta, const T* b, bool tb, T* c, Add<T> add, Dims d) {
   if (d.m * d.n * d.k < kMinParallelWork || parallel::num_threads() == 1) {
-    product_block(a, ta, b, tb, c, d, 0, d.m, 0, d.n);
+    product_block(a, ta, b, tb, c, add, d, 0, d.m, 0, d.n);
     return;
   }
   bool by_columns = d.n >= d.m;
@@ -78,9 +94,9 @@ void product(const T* a, bool ta, const T* b, bool tb, T* c, Dims d) {
     int64_t lo = aligned(begin, extent), hi = aligned(end, extent);
     if (lo >= hi) return;
     if (by_columns)
-      product_block(a, ta, b, tb, c, d, 0, d.m, lo, hi);
+      product_block(a, ta, b, tb, c, add, d, 0, d.m, lo, hi);
     else
-      product_block(a, ta, b, tb, c, d, lo, hi, 0, d.n);
+      product_block(a, ta, b, tb, c, add, d, lo, hi, 0, d.n);
   });
 }
 
@@ -96,7 +112,7 @@ bool use_sgemm(Dims d) { return d.m >= 4 && d.n >= 64 && d.m * d.n * d.k >= (int
 
 }  // namespace
 
-void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c) {
+void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c, const Array& add) {
   int64_t batch = c.shape[0];
   Dims d{c.shape[1], c.shape[2], trans_a ? a.shape[1] : a.shape[2]};
   if (batch * d.m * d.n == 0) return;
@@ -105,22 +121,25 @@ void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Ar
     int64_t step_a = a.shape[0] == 1 ? 0 : d.m * d.k, step_b = b.shape[0] == 1 ? 0 : d.k * d.n;
     const T *pa = a.data<T>(), *pb = b.data<T>();
     T* pc = c.data<T>();
+    // add: c's shape with unit stride along N; its other strides may be 0 (a broadcast bias).
+    const T* padd = add.defined() ? add.data<T>() : nullptr;
     // Product i, shared among the threads (split) or on the calling thread.
     auto run_item = [&](int64_t i, bool split) {
       const T *ai = pa + i * step_a, *bi = pb + i * step_b;
       T* ci = pc + i * d.m * d.n;
+      Add<T> addi{padd ? padd + i * add.strides[0] : nullptr, padd ? add.strides[1] : 0};
 #ifdef __AVX512F__
       if constexpr (std::is_same_v<T, float>) {
         if (use_sgemm(d)) {  // shares the product among the threads itself unless inside a parallel region
-          sgemm(d.m, d.n, d.k, ai, trans_a, bi, trans_b, ci, d.n);
+          sgemm(d.m, d.n, d.k, ai, trans_a, bi, trans_b, ci, d.n, {addi.p, addi.ld});
           return;
         }
       }
 #endif
       if (split)
-        product(ai, trans_a, bi, trans_b, ci, d);
+        product(ai, trans_a, bi, trans_b, ci, addi, d);
       else
-        product_block(ai, trans_a, bi, trans_b, ci, d, 0, d.m, 0, d.n);
+        product_block(ai, trans_a, bi, trans_b, ci, addi, d, 0, d.m, 0, d.n);
     };
     // Whole products per thread when the batch divides evenly or is large, or each product is small.
     int threads = parallel::num_threads();

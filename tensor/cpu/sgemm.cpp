@@ -169,10 +169,11 @@ void pack_b(Operand b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* bp
   }
 }
 
-// C[0:mr, 0:nr] = (or += when accumulate) ap (MR, kc)^T-panel @ bp (kc, NR)-panel: the whole product's
-// arithmetic happens here. The tile's rows and vectors are compile-time constants, so acc stays in registers.
+// C[0:mr, 0:nr] = ap (MR, kc)^T-panel @ bp (kc, NR)-panel (+ add[0:mr, 0:nr], rows ld_add apart, when add
+// is not null; add = c accumulates): the whole product's arithmetic happens here. The tile's rows and
+// vectors are compile-time constants, so acc stays in registers.
 void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int64_t mr, int64_t nr,
-                  bool accumulate) {
+                  const float* add, int64_t ld_add) {
   __m512 acc[kMR][kNV];
 #pragma GCC unroll 16
   for (int i = 0; i < kMR; ++i)
@@ -192,16 +193,17 @@ void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_
   for (int i = 0; i < kMR; ++i) {
     if (i >= mr) break;
     for (int v = 0; v < kNV; ++v) {
-      float* ci = c + i * ldc + 16 * v;
-      __m512 sum = accumulate ? _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(mask[v], ci)) : acc[i][v];
-      _mm512_mask_storeu_ps(ci, mask[v], sum);
+      __m512 sum = add ? _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(mask[v], add + i * ld_add + 16 * v))
+                       : acc[i][v];
+      _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], sum);
     }
   }
 }
 
-// C[r0:r1, j0:j1] = op(A)[r0:r1, :] @ op(B)[:, j0:j1] on the calling thread, with its own packing buffers.
-void gemm_block(Operand a, Operand b, float* c, int64_t ldc, int64_t k, int64_t r0, int64_t r1, int64_t j0,
-                int64_t j1) {
+// C[r0:r1, j0:j1] = op(A)[r0:r1, :] @ op(B)[:, j0:j1] (+ add's block) on the calling thread, with its own
+// packing buffers. The first K block's tiles add `add`; each later one adds onto C.
+void gemm_block(Operand a, Operand b, float* c, int64_t ldc, Addend add, int64_t k, int64_t r0, int64_t r1,
+                int64_t j0, int64_t j1) {
   int64_t kc_max = std::min(k, kKC);
   float* ap = t_pack_a.get(kc_max * std::min((r1 - r0 + kMR - 1) / kMR * kMR, kMC));
   float* bp = t_pack_b.get(kc_max * std::min((j1 - j0 + kNR - 1) / kNR * kNR, kNC));
@@ -213,10 +215,14 @@ void gemm_block(Operand a, Operand b, float* c, int64_t ldc, int64_t k, int64_t 
       for (int64_t ic = r0; ic < r1; ic += kMC) {
         int64_t mc = std::min(kMC, r1 - ic);
         pack_a(a, ic, mc, pc, kc, ap);
-        for (int64_t jr = 0; jr < nc; jr += kNR)
-          for (int64_t ir = 0; ir < mc; ir += kMR)
-            micro_kernel(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
-                         std::min<int64_t>(kMR, mc - ir), std::min<int64_t>(kNR, nc - jr), pc > 0);
+        for (int64_t jr = 0; jr < nc; jr += kNR) {
+          for (int64_t ir = 0; ir < mc; ir += kMR) {
+            float* ct = c + (ic + ir) * ldc + jc + jr;
+            const float* at = pc > 0 ? ct : add.p ? add.p + (ic + ir) * add.ld + jc + jr : nullptr;
+            micro_kernel(kc, ap + ir * kc, bp + jr * kc, ct, ldc, std::min<int64_t>(kMR, mc - ir),
+                         std::min<int64_t>(kNR, nc - jr), at, pc > 0 ? ldc : add.ld);
+          }
+        }
       }
     }
   }
@@ -225,19 +231,20 @@ void gemm_block(Operand a, Operand b, float* c, int64_t ldc, int64_t k, int64_t 
 }  // namespace
 
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool ta, const float* b, bool tb, float* c,
-           int64_t ldc) {
+           int64_t ldc, Addend add) {
   if (m == 0 || n == 0) return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+  if (k == 0) {  // an empty sum
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = add.p ? add.p[i * add.ld + j] : 0.0f;
     return;
   }
   if (!ta && tb && m <= kDotMaxRows && k >= kDotMinDepth) {  // a @ b^T with few rows: no packing
-    sgemm_nt_dot(m, n, k, a, b, c, ldc);
+    sgemm_nt_dot(m, n, k, a, b, c, ldc, add);
     return;
   }
   Operand oa{a, ta ? m : k, ta}, ob{b, tb ? k : n, tb};
   if (m * n * k < kMinParallelWork || parallel::num_threads() == 1 || parallel::in_parallel_region()) {
-    gemm_block(oa, ob, c, ldc, k, 0, m, 0, n);
+    gemm_block(oa, ob, c, ldc, add, k, 0, m, 0, n);
     return;
   }
   // Each thread takes a range of whole NR panels of columns (each packs its own Bp, and all of op(A)),
@@ -247,9 +254,9 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool ta, const float
   parallel::parallel_for((extent + tile - 1) / tile, 1, [&](int64_t begin, int64_t end) {
     int64_t lo = begin * tile, hi = std::min(extent, end * tile);
     if (by_columns)
-      gemm_block(oa, ob, c, ldc, k, 0, m, lo, hi);
+      gemm_block(oa, ob, c, ldc, add, k, 0, m, lo, hi);
     else
-      gemm_block(oa, ob, c, ldc, k, lo, hi, 0, n);
+      gemm_block(oa, ob, c, ldc, add, k, lo, hi, 0, n);
   });
 }
 

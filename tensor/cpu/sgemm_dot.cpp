@@ -47,9 +47,10 @@ __m256 sum_lanes8(const __m512 v[8]) {
   return _mm512_castps512_ps256(_mm512_permutexvar_ps(order, s));
 }
 
-// C[i][j0:j0+cols] for the 3 rows a[i] (c[i] null: a padding row, not stored) against the 8 rows w[j]
-// (those past cols are padding, repeated rows, and not stored).
-void dot_tile(const float* const a[kMR], const float* const w[kNR], int64_t k, float* const c[kMR], int cols) {
+// C[i][j0:j0+cols] (+ add[i][0:cols]) for the 3 rows a[i] (c[i] null: a padding row, not stored) against
+// the 8 rows w[j] (those past cols are padding, repeated rows, and not stored).
+void dot_tile(const float* const a[kMR], const float* const w[kNR], int64_t k, float* const c[kMR],
+              const float* const add[kMR], int cols) {
   __m512 acc[kMR][kNR];
 #pragma GCC unroll 3
   for (int i = 0; i < kMR; ++i)
@@ -75,37 +76,43 @@ void dot_tile(const float* const a[kMR], const float* const w[kNR], int64_t k, f
   if (p < k) step(p, static_cast<__mmask16>((1u << (k - p)) - 1));  // the last K % 16 floats
   const __mmask8 store = static_cast<__mmask8>((1u << cols) - 1);
 #pragma GCC unroll 3
-  for (int i = 0; i < kMR; ++i)
-    if (c[i]) _mm256_mask_storeu_ps(c[i], store, sum_lanes8(acc[i]));
+  for (int i = 0; i < kMR; ++i) {
+    if (!c[i]) continue;
+    __m256 sum = sum_lanes8(acc[i]);
+    if (add[i]) sum = _mm256_add_ps(sum, _mm256_maskz_loadu_ps(store, add[i]));
+    _mm256_mask_storeu_ps(c[i], store, sum);
+  }
 }
 
 // W's row tiles [t0, t1) against all of A, on the calling thread.
-void dot_tiles(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc, int64_t t0,
-               int64_t t1) {
+void dot_tiles(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc, Addend add,
+               int64_t t0, int64_t t1) {
   for (int64_t t = t0; t < t1; ++t) {
     int64_t j0 = t * kNR;
     int cols = static_cast<int>(std::min<int64_t>(kNR, n - j0));
     const float* wr[kNR];
     for (int j = 0; j < kNR; ++j) wr[j] = w + (j0 + std::min(j, cols - 1)) * k;
     for (int64_t i0 = 0; i0 < m; i0 += kMR) {
-      const float* ar[kMR];
+      const float *ar[kMR], *addr[kMR];
       float* cr[kMR];
       for (int i = 0; i < kMR; ++i) {
         bool real = i0 + i < m;
         ar[i] = a + (real ? i0 + i : i0) * k;
         cr[i] = real ? c + (i0 + i) * ldc + j0 : nullptr;
+        addr[i] = real && add.p ? add.p + (i0 + i) * add.ld + j0 : nullptr;
       }
-      dot_tile(ar, wr, k, cr, cols);
+      dot_tile(ar, wr, k, cr, addr, cols);
     }
   }
 }
 
 }  // namespace
 
-void sgemm_nt_dot(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc) {
+void sgemm_nt_dot(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc,
+                  Addend add) {
   int64_t tiles = (n + kNR - 1) / kNR;
   int64_t grain = std::max<int64_t>(1, kMinParallelWork / std::max<int64_t>(1, m * kNR * k));
-  parallel::parallel_for(tiles, grain, [&](int64_t t0, int64_t t1) { dot_tiles(m, n, k, a, w, c, ldc, t0, t1); });
+  parallel::parallel_for(tiles, grain, [&](int64_t t0, int64_t t1) { dot_tiles(m, n, k, a, w, c, ldc, add, t0, t1); });
 }
 
 }  // namespace muse::cpu

@@ -1,5 +1,5 @@
 // Finite-difference gradchecks of the fused layer ops: linear (2-D, 3-D and 1-D inputs, transposed and
-// sliced operands, without bias, with only some inputs requiring grad) and batch_norm (training on
+// sliced operands, biases of the output's shape and broadcast ones, without bias, with only some inputs requiring grad) and batch_norm (training on
 // (N, C) and (N, C, L), non-contiguous inputs, without affine parameters; eval, which composes ops).
 #include <doctest/doctest.h>
 
@@ -25,6 +25,10 @@ TEST_CASE("gradcheck linear") {
   CHECK(gradcheck([](const Inputs& v) { return linear(v[0].slice(1, 0, std::nullopt, 2), v[1], v[2]); },
                   {input({5, 8}, 8), w, b}));
   CHECK(gradcheck([](const Inputs& v) { return linear(v[0].transpose(0, 1), v[1], v[2]); }, {input({3, 2, 4}, 9), w, b}));
+  // A bias of the output's shape (added inside the GEMM) and broadcast ones (added after it).
+  CHECK(gradcheck(f, {x, w, input({5, 3}, 14)}));
+  CHECK(gradcheck(f, {input({2, 3, 4}, 15), w, input({2, 1, 3}, 16)}));
+  CHECK(gradcheck(f, {x, w, input({5, 1}, 17)}));
   // Only some inputs require grad.
   CHECK(gradcheck(f, {input({5, 4}, 10, false), w, b}));
   CHECK(gradcheck(f, {x, input({3, 4}, 11, false), input({3}, 12, false)}));

@@ -138,6 +138,42 @@ TEST_CASE("float32 matmul on the AVX-512 GEMM's sizes: batches, broadcast, trans
   for (int64_t i = 0; i < 3; ++i) CHECK(close(vals(cd.select(0, i)), reference(c.select(0, i), d), 1e-4));
 }
 
+// linear adds its bias inside the product (tensor/cpu/matmul.cpp): a (out,) bias as a row repeated, one
+// of the output's shape as a matrix; other broadcasts by a kernel call after it. Each against float64
+// on the paths the product can take: sgemm's dot-product path (few rows, K >= 128), its blocked path,
+// and Eigen (float64, or fewer than 4 rows).
+TEST_CASE("linear adds a bias of shape (out,), of the output's shape, or broadcast, on every GEMM path") {
+  Generator g(9);
+  struct Case {
+    int64_t rows, in, out;
+    DType dtype;
+  };
+  for (const Case& c : {Case{7, 130, 33, kFloat32}, Case{300, 130, 65, kFloat32}, Case{3, 130, 70, kFloat32},
+                        Case{9, 20, 11, kFloat64}}) {
+    CAPTURE(c.rows);
+    CAPTURE(c.in);
+    Tensor x = randn({c.rows, c.in}, {.dtype = c.dtype}, g), w = randn({c.out, c.in}, {.dtype = c.dtype}, g);
+    std::vector<double> xw = reference(x, w.t());
+    Tensor row = randn({c.out}, {.dtype = c.dtype}, g), full = randn({c.rows, c.out}, {.dtype = c.dtype}, g);
+    Tensor column = randn({c.rows, 1}, {.dtype = c.dtype}, g);  // broadcast along out: not fused
+    std::vector<double> rv = vals(row), fv = vals(full), cv = vals(column), want_row = xw, want_full = xw,
+                        want_column = xw;
+    for (int64_t i = 0; i < c.rows; ++i)
+      for (int64_t j = 0; j < c.out; ++j) {
+        want_row[i * c.out + j] += rv[j];
+        want_full[i * c.out + j] += fv[i * c.out + j];
+        want_column[i * c.out + j] += cv[i];
+      }
+    CHECK(close(vals(linear(x, w, row)), want_row, 1e-4));
+    CHECK(close(vals(linear(x, w, full)), want_full, 1e-4));
+    CHECK(close(vals(linear(x, w, column)), want_column, 1e-4));
+    CHECK(close(vals(linear(x, w)), xw, 1e-4));
+  }
+  // A bias of the output's shape on a 3-D input, and one that is a non-contiguous view.
+  Tensor x = randn({2, 3, 140}, {}, g), w = randn({16, 140}, {}, g), full = randn({16, 3, 2}, {}, g).permute({2, 1, 0});
+  CHECK(close(vals(linear(x, w, full)), vals(linear(x, w) + full), 1e-5));
+}
+
 TEST_CASE("matmul with empty dims") {
   CHECK(vals(matmul(zeros({2, 0}), zeros({0, 3}))) == std::vector<double>(6, 0.0));  // K = 0: zeros
   CHECK(matmul(zeros({0, 4}), zeros({4, 3})).shape() == Shape{0, 3});

@@ -1,4 +1,5 @@
-// matmul (every transpose flag, batches, broadcast batches, vectors, the mlp_gan shapes), indexing
+// matmul (every transpose flag, batches, broadcast batches, vectors, the mlp_gan shapes, a bias added
+// by the product), indexing
 // (index_select, gather, scatter_add with repeated indices, one_hot), joining and splitting, and the
 // view and copy ops, on the GPU against the CPU, forward and backward.
 #include <doctest/doctest.h>
@@ -38,6 +39,19 @@ TEST_CASE("cuda: matmul shapes, transposes and batches (TF32 off)") {
            {random({33, 65}, 3, kFloat64), random({65, 17}, 4, kFloat64)}, {1e-12, 1e-12});
   check_op("matmul with K = 0", [](const auto& v) { return matmul(v[0], v[1]); },
            {random({3, 0}, 5), random({0, 4}, 6)}, kExact);
+}
+
+// linear hands its bias to the backend's matmul, which adds it as the product is stored (on CUDA: c set to
+// the bias, then cuBLAS with beta = 1): a (out,) bias, one of the output's shape, and a broadcast one.
+TEST_CASE("cuda: linear's bias added by matmul (row, full and broadcast)") {
+  auto f = [](const auto& v) { return linear(v[0], v[1], v[2]); };
+  Tensor x = random({33, 130}, 1), w = random({65, 130}, 2);
+  check_op("linear, bias (out,)", f, {x, w, random({65}, 3)}, kMatmul);
+  check_op("linear, bias of the output's shape", f, {x, w, random({33, 65}, 4)}, kMatmul);
+  check_op("linear, bias (rows, 1)", f, {x, w, random({33, 1}, 5)}, kMatmul);
+  check_op("linear float64, bias (out,)", f,
+           {random({7, 9}, 6, kFloat64), random({5, 9}, 7, kFloat64), random({5}, 8, kFloat64)}, {1e-12, 1e-12});
+  check_op("linear with K = 0", f, {random({3, 0}, 9), random({4, 0}, 10), random({3, 4}, 11)}, kExact);
 }
 
 TEST_CASE("cuda: TF32 is off by default and can be switched on") {

@@ -95,7 +95,11 @@ TEST_CASE("Linear: errors name the layer and the shapes") {
   CHECK_THROWS_WITH_AS(F::linear(zeros({2, 3}), zeros({3})),
                        "linear: weight must be (out_features, in_features), got shape (3,)", Error);
   CHECK_THROWS_WITH_AS(F::linear(zeros({2, 3}), zeros({4, 3}), zeros({3})),
-                       "linear: bias must have shape (4,) to match weight (4, 3), got (3,)", Error);
+                       "linear: shapes (2, 4) and (3,) do not broadcast (4 vs 3 at dim 1)", Error);
+  CHECK_THROWS_WITH_AS(F::linear(zeros({2, 3}), zeros({4, 3}), zeros({5, 1, 4})),
+                       "linear: bias of shape (5, 1, 4) does not broadcast to the output shape (2, 4) of input (2, 3) "
+                       "and weight (4, 3)",
+                       Error);
   CHECK_THROWS_WITH_AS(F::linear(zeros({}), zeros({4, 3})),
                        "linear: input must have at least one dimension, got shape ()", Error);
   CHECK_THROWS_WITH_AS(F::linear(zeros({2, 3}, f64), zeros({4, 3})), doctest::Contains("linear:"), Error);

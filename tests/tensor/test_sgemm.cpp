@@ -1,6 +1,7 @@
-// Our AVX-512 float32 GEMM (tensor/cpu/sgemm.cpp) against a float64 triple loop, for the four transpose
-// combinations, at sizes that end mid-tile (MR = 6, NR = 64) and mid-block (KC = 128, MC = 672,
-// NC = 2048), on one thread and split among the pool's threads by columns and by rows. Accumulation
+// Our AVX-512 float32 GEMM (tensor/cpu/sgemm.cpp, sgemm_dot.cpp) against a float64 triple loop, for the
+// four transpose combinations, at sizes that end mid-tile (MR = 6, NR = 64; the dot path's 3 x 8) and
+// mid-block (KC = 128, MC = 672, NC = 2048), on one thread and split among the pool's threads by
+// columns and by rows, with and without a matrix added as the tiles are stored. Accumulation
 // order differs from the reference, so an element may differ by 1e-5 of its sum of |a_ip b_pj|.
 #include <doctest/doctest.h>
 
@@ -15,23 +16,34 @@
 
 namespace {
 
+// What sgemm adds to the product: nothing, a row added to every row (ld 0), a matrix with its own row
+// stride, or C's own values (accumulate).
+enum class Add { kNone, kRow, kMatrix, kOntoC };
+
 // Checks sgemm(m, n, k) against float64, with C's rows ldc = n + 3 apart: the 3 padding floats of each
 // row must be left as they were. dot: call sgemm_nt_dot directly (tb and not ta).
-bool sgemm_matches(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool dot = false) {
+bool sgemm_matches(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool dot = false, Add add = Add::kNone) {
   std::mt19937 rng(static_cast<unsigned>(m * 131 + n * 17 + k));
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::vector<float> a(m * k), b(k * n);  // stored (M, K) or (K, M); (K, N) or (N, K)
   for (float& x : a) x = uniform(rng);
   for (float& x : b) x = uniform(rng);
-  int64_t ldc = n + 3;
-  std::vector<float> c(m * ldc, 42.0f);
+  int64_t ldc = n + 3, ld_add = add == Add::kRow ? 0 : n + 5;
+  std::vector<float> c(m * ldc, 42.0f), addend(m * (n + 5));
+  for (float& x : addend) x = uniform(rng);
+  muse::cpu::Addend addend_arg{add == Add::kNone ? nullptr : addend.data(), ld_add};
+  if (add == Add::kOntoC) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = addend[i * ld_add + j];
+    addend_arg = {c.data(), ldc};
+  }
   if (dot)
-    muse::cpu::sgemm_nt_dot(m, n, k, a.data(), b.data(), c.data(), ldc);
+    muse::cpu::sgemm_nt_dot(m, n, k, a.data(), b.data(), c.data(), ldc, addend_arg);
   else
-    muse::cpu::sgemm(m, n, k, a.data(), ta, b.data(), tb, c.data(), ldc);
+    muse::cpu::sgemm(m, n, k, a.data(), ta, b.data(), tb, c.data(), ldc, addend_arg);
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
-      double sum = 0, magnitude = 0;
+      double sum = add == Add::kNone ? 0.0 : addend[i * ld_add + j], magnitude = std::abs(sum);
       for (int64_t p = 0; p < k; ++p) {
         double x = ta ? a[p * m + i] : a[i * k + p], y = tb ? b[j * k + p] : b[p * n + j];
         sum += x * y;
@@ -85,6 +97,21 @@ TEST_CASE("sgemm's dot-product path matches float64 at its tile edges") {
   CHECK(sgemm_matches(257, 65, 128, false, true));  // one row more: the blocked path
   for (int64_t k : {1, 2, 15, 16, 17, 31})  // called directly, it takes any depth
     CHECK(sgemm_matches(4, 9, k, false, true, true));
+}
+
+TEST_CASE("sgemm adds a row, a matrix or C itself as it stores, on both paths") {
+  for (Add add : {Add::kRow, Add::kMatrix, Add::kOntoC}) {
+    CAPTURE(static_cast<int>(add));
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        CHECK(sgemm_matches(17, 65, 33, ta, tb, false, add));
+        CHECK(sgemm_matches(677, 2081, 291, ta, tb, false, add));  // several K blocks: only the first adds
+      }
+    CHECK(sgemm_matches(7, 17, 129, false, true, false, add));  // the dot-product path
+    CHECK(sgemm_matches(5, 2081, 300, false, true, false, add));
+    CHECK(sgemm_matches(4, 9, 3, false, true, true, add));
+    CHECK(sgemm_matches(5, 7, 0, false, false, false, add));  // K = 0: C is the addend
+  }
 }
 
 TEST_CASE("sgemm on one thread and with K = 0") {

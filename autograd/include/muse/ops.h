@@ -169,8 +169,9 @@ Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 
 // ---- fused layers (autograd/ops/linear.cpp, autograd/ops/batch_norm.cpp) ----
-// torch.nn.functional.linear: y = x W^T + b for x (..., in), weight (out, in) and bias (out,) or undefined
-// (no bias); y is (..., out). One GEMM that reads W transposed in place.
+// torch.nn.functional.linear: y = x W^T + b for x (..., in), weight (out, in) and a bias that broadcasts to
+// y's shape (..., out), usually (out,), or undefined (no bias). One GEMM that reads W transposed in place
+// and adds a bias of shape (out,) or (..., out) as it stores y.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 // torch.nn.functional.batch_norm of x (N, C, ...) per channel c (dim 1), statistics over every other dim:
 //   y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c

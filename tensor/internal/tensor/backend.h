@@ -97,7 +97,11 @@ class Backend {
   // c[i] = op(a[i]) @ op(b[i]) for i in [0, batch): a is (batch_a, M, K) or, with trans_a,
   // (batch_a, K, M); b is (batch_b, K, N) or (batch_b, N, K). batch_a and batch_b are 1 or c's batch
   // (a batch of 1 is reused for every i). c is (batch, M, N). All three are 3-D and contiguous.
-  virtual void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c) = 0;
+  // With add defined, c[i] = op(a[i]) @ op(b[i]) + add[i], added as the product's tiles are stored:
+  // add has c's shape and unit stride along N; its other strides may be 0 (an expanded bias) and it
+  // may be c itself (accumulate).
+  virtual void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Array& c,
+                      const Array& add = Array()) = 0;
 
   // The patches of a 2-D convolution as a matrix, and its adjoint (index math in tensor/conv_math.h).
   // im2col: cols (C*kh*kw, N*Ho*Wo)[(c, i, j), (n, oh, ow)] = x (N, C, H, W)[n, c, ih, iw] with
