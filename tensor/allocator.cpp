@@ -8,6 +8,7 @@
 #include <new>
 
 #include "muse/error.h"
+#include "muse/memory.h"
 #include "tensor/block_cache.h"
 
 namespace muse::cpu_allocator {
@@ -102,3 +103,16 @@ void empty_cache() {
 }
 
 }  // namespace muse::cpu_allocator
+
+namespace muse {
+
+CpuMemoryStats cpu_memory_stats() {
+  cpu_allocator::Stats s = cpu_allocator::stats();
+  return {s.allocated_bytes, s.cached_bytes, s.peak_allocated_bytes, s.system_allocations};
+}
+
+void cpu_empty_cache() { cpu_allocator::empty_cache(); }
+
+void cpu_reset_peak_memory_stats() { cpu_allocator::reset_peak(); }
+
+}  // namespace muse

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "muse/memory.h"
 #include "tensor/allocator.h"
 #include "tensor/array.h"
 
@@ -28,6 +29,24 @@ TEST_CASE("allocator: empty_cache hands cached blocks back" * doctest::skip(!kCa
   CHECK(cpu_allocator::stats().cached_bytes > 0);
   cpu_allocator::empty_cache();
   CHECK(cpu_allocator::stats().cached_bytes == 0);
+}
+
+// The same through the public API (muse/memory.h), with tensors.
+TEST_CASE("cpu_memory_stats and cpu_empty_cache" * doctest::skip(!kCaching)) {
+  cpu_empty_cache();
+  size_t live = cpu_memory_stats().allocated_bytes;
+  cpu_reset_peak_memory_stats();
+  {
+    Array a = Array::empty({1 << 18}, kFloat32);  // 1 MiB
+    CHECK(cpu_memory_stats().allocated_bytes == live + (size_t{1} << 20));
+  }
+  CpuMemoryStats s = cpu_memory_stats();
+  CHECK(s.allocated_bytes == live);
+  CHECK(s.cached_bytes == size_t{1} << 20);
+  CHECK(s.peak_allocated_bytes == live + (size_t{1} << 20));
+  cpu_empty_cache();
+  CHECK(cpu_memory_stats().cached_bytes == 0);
+  CHECK(cpu_memory_stats().allocated_bytes == live);
 }
 
 TEST_CASE("allocator: large blocks are 2 MiB aligned and small ones 64-byte aligned") {

@@ -5,6 +5,7 @@
 #include "muse/error.h"
 #include "muse/grad_mode.h"
 #include "muse/gradcheck.h"
+#include "muse/memory.h"
 #include "muse/ops.h"
 #include "muse/tensor.h"
 #include "muse/threads.h"
