@@ -95,7 +95,8 @@ std::vector<int64_t> Seq2Seq::beam_search(const std::vector<int64_t>& source, co
     for (LstmState& l : state.layers) l = {index_select(l.h, 0, parents), index_select(l.c, 0, parents)};
     state.context = index_select(state.context, 0, parents);
     Tensor rows = zeros({tokens.size(0)}, {.dtype = kInt64, .device = device});  // every beam reads the one source
-    Encoded enc{index_select(one.outputs, 0, rows), index_select(one.padding_mask, 0, rows), one.final};
+    Encoded enc{index_select(one.outputs, 0, rows), index_select(one.padding_mask, 0, rows), one.final,
+                one.projected_keys.defined() ? index_select(one.projected_keys, 0, rows) : Tensor()};
     return decode_step(tokens, state, enc);
   };
   std::vector<int64_t> best = models::beam_search(step, o, max_len, device);

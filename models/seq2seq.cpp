@@ -38,7 +38,8 @@ Encoded Seq2Seq::encode(const Tensor& source, const Tensor& lengths) {
   // Position j of sentence b is padding when j >= lengths[b].
   Tensor positions = arange(static_cast<double>(source.size(1)), {.dtype = kInt64}).unsqueeze(0);  // (1, S)
   Tensor mask = ge(positions, lengths.to(kCPU).unsqueeze(1)).to(source.device());                 // (B, S)
-  return {out.output, mask, {out.h, out.c}};
+  auto* bahdanau = dynamic_cast<nn::BahdanauAttention*>(attention_.get());
+  return {out.output, mask, {out.h, out.c}, bahdanau ? bahdanau->project_keys(out.output) : Tensor()};
 }
 
 DecoderState Seq2Seq::initial_state(const Encoded& enc) {
@@ -51,7 +52,8 @@ DecoderState Seq2Seq::initial_state(const Encoded& enc) {
 nn::AttentionOutput Seq2Seq::attend(const Tensor& query, const Encoded& enc) {
   if (auto* luong = dynamic_cast<nn::LuongAttention*>(attention_.get()))
     return luong->forward(query, enc.outputs, enc.padding_mask);
-  return static_cast<nn::BahdanauAttention*>(attention_.get())->forward(query, enc.outputs, enc.padding_mask);
+  return static_cast<nn::BahdanauAttention*>(attention_.get())
+      ->forward(query, enc.outputs, enc.padding_mask, enc.projected_keys);
 }
 
 Tensor Seq2Seq::decoder_features(const Tensor& tokens, DecoderState& state, const Encoded& enc, Tensor* weights) {

@@ -73,10 +73,16 @@ BahdanauAttention::BahdanauAttention(int64_t q, int64_t k, int64_t a, Generator&
   v = register_module("v", std::make_shared<Linear>(a, 1, false, gen));
 }
 
+Tensor BahdanauAttention::project_keys(const Tensor& keys) { return key_proj->forward(keys); }
+
 // scores[b, t, s] = v . tanh(W_q q[b, t] + W_k k[b, s] + b), through a (B, T, S, A) tensor.
-AttentionOutput BahdanauAttention::forward(const Tensor& query, const Tensor& keys, const Tensor& mask) {
+AttentionOutput BahdanauAttention::forward(const Tensor& query, const Tensor& keys, const Tensor& mask,
+                                           const Tensor& projected_keys) {
   Tensor q = checked_query(label(), query, keys, mask, query_size, key_size, v->weight.dtype());  // (B, T, Hq)
-  Tensor e = tanh(query_proj->forward(q).unsqueeze(2) + key_proj->forward(keys).unsqueeze(1));    // (B, T, S, A)
+  Tensor k = projected_keys.defined() ? projected_keys : project_keys(keys);                     // (B, S, A)
+  check(k.shape() == Shape{keys.size(0), keys.size(1), attention_size}, label(), ": projected_keys must be ",
+        "(B, S, attention_size) = ", Shape{keys.size(0), keys.size(1), attention_size}, ", got ", k.shape());
+  Tensor e = tanh(query_proj->forward(q).unsqueeze(2) + k.unsqueeze(1));  // (B, T, S, A)
   return attend(v->forward(e).squeeze(-1), keys, mask, query.dim() == 2);
 }
 

@@ -56,6 +56,13 @@ TEST_CASE("attention: padding gets weight 0, rows sum to 1, one step equals the 
   Tensor full = bahdanau.forward(q, k).weights;  // no mask: every position counts
   CHECK(allclose(bahdanau.forward(q.select(1, 2), k).weights, full.select(1, 2), 1e-5, 1e-6));
   CHECK((full > 0).to(kInt64).sum().item() == full.numel());
+  // Keys projected once by the caller (a decoder's every step) give the very same result.
+  Tensor projected = bahdanau.project_keys(k);  // (B, S, A)
+  CHECK(projected.shape() == Shape{2, 4, 4});
+  AttentionOutput fresh = bahdanau.forward(q.select(1, 0), k, reference_mask());
+  AttentionOutput kept = bahdanau.forward(q.select(1, 0), k, reference_mask(), projected);
+  CHECK(equal(kept.context, fresh.context));
+  CHECK(equal(kept.weights, fresh.weights));
 }
 
 TEST_CASE("gradcheck LuongAttention and BahdanauAttention over query, keys and parameters (float64)") {
@@ -119,6 +126,8 @@ TEST_CASE("attention errors name the module and the shapes") {
   BahdanauAttention b(2, 3, 4);
   CHECK_THROWS_WITH_AS(b.forward(q, k), Contains("BahdanauAttention(query_size=2, key_size=3, attention_size=4): expected query (B, 2) or (B, T, 2), got (2, 3)"), Error);
   CHECK_THROWS_WITH_AS(b.forward(zeros({2, 2}, {.dtype = kFloat64}), k.to(kFloat64)), Contains("query and keys must be float32 as the module's weights, got float64 and float64"), Error);
+  CHECK_THROWS_WITH_AS(b.forward(zeros({2, 2}), k, {}, zeros({2, 4, 3})),
+                       Contains("projected_keys must be (B, S, attention_size) = (2, 4, 4), got (2, 4, 3)"), Error);
   CHECK_THROWS_WITH_AS(LuongAttention(0), Contains("LuongAttention: hidden_size must be positive, got 0"), Error);
   CHECK_THROWS_WITH_AS(BahdanauAttention(2, 3, 0), Contains("BahdanauAttention: query_size, key_size and attention_size must be positive, got 2, 3 and 0"), Error);
 }

@@ -37,6 +37,7 @@ struct Encoded {
   Tensor outputs;       // (B, S, H): the top layer's output at each source position (0 at padding)
   Tensor padding_mask;  // (B, S) bool: true where the source is padding
   LstmState final;      // (L, B, H) each: the state after each sequence's last token
+  Tensor projected_keys;  // (B, S, H): Bahdanau attention's W_k k + b, once per sentence (undefined for Luong)
 };
 
 // The decoder's state between steps.

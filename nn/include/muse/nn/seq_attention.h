@@ -46,7 +46,12 @@ class BahdanauAttention : public Module {
  public:
   BahdanauAttention(int64_t query_size, int64_t key_size, int64_t attention_size,
                     Generator& gen = default_generator());
-  AttentionOutput forward(const Tensor& query, const Tensor& keys, const Tensor& key_padding_mask = {});
+  // projected_keys: project_keys(keys), when the caller keeps it across decoder steps (the keys are the
+  // same encoder outputs at every step); undefined: computed here.
+  AttentionOutput forward(const Tensor& query, const Tensor& keys, const Tensor& key_padding_mask = {},
+                          const Tensor& projected_keys = {});
+  // W_k k + b for every key: (B, S, A) from keys (B, S, Hk).
+  Tensor project_keys(const Tensor& keys);
   std::string extra_repr() const override;
 
   const int64_t query_size, key_size, attention_size;
