@@ -1,7 +1,7 @@
 // Random fills from Philox. A draw that needs 32 bits per element gives element i word i % 4 of
 // counter (first + i / 4); one that needs 64 bits gives it words 2(i % 2), 2(i % 2) + 1 of counter
 // (first + i / 2). The numbers depend only on the generator's (seed, offset), never on how the work is
-// split among threads. normal uses Box-Muller on the words (2j, 2j + 1) and keeps both outputs.
+// split among threads. normal uses Box-Muller on the words (2k, 2k + 1) and keeps both outputs.
 #include <algorithm>
 #include <cmath>
 
@@ -54,18 +54,21 @@ void uniform(const Array& out, Generator& gen, double low, double high) {
   });
 }
 
+// Elements 2j and 2j + 1 share words (2k, 2k + 1) of a block, k = j % 2: drawn as pairs (two words each,
+// two pairs per counter), each pair's log, sqrt and sincos are computed once for both of its elements.
 void normal(const Array& out, Generator& gen, double mean, double std) {
   dispatch_float(out.dtype, "normal", [&]<class T>() {
     T* o = out.data<T>();
     int64_t n = out.numel();
-    for_each_draw<4>(n, gen, [&](int64_t i, const uint32_t* w) {
-      // Box-Muller on words (2k, 2k+1) of the block: r = sqrt(-2 log u1), theta = 2 pi u2.
-      const uint32_t* pair = w - (i % 2);
-      double u1 = (static_cast<double>(pair[0]) + 1.0) / 4294967297.0;  // in (0, 1): log is finite
-      double u2 = static_cast<double>(pair[1]) / 4294967296.0;
-      double r = std::sqrt(-2.0 * std::log(u1));
-      double z = (i % 2 == 0) ? r * std::cos(2 * M_PI * u2) : r * std::sin(2 * M_PI * u2);
-      o[i] = static_cast<T>(mean + std * z);
+    for_each_draw<2>((n + 1) / 2, gen, [&](int64_t j, const uint32_t* w) {
+      // Box-Muller: r = sqrt(-2 log u1), theta = 2 pi u2; z0 = r cos theta, z1 = r sin theta.
+      double u1 = (static_cast<double>(w[0]) + 1.0) / 4294967297.0;  // in (0, 1): log is finite
+      double u2 = static_cast<double>(w[1]) / 4294967296.0;
+      double r = std::sqrt(-2.0 * std::log(u1)), s, c;
+      sincos(2 * M_PI * u2, &s, &c);
+      double z0 = r * c, z1 = r * s;
+      o[2 * j] = static_cast<T>(mean + std * z0);
+      if (2 * j + 1 < n) o[2 * j + 1] = static_cast<T>(mean + std * z1);
     });
   });
 }
