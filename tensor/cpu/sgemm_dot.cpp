@@ -6,7 +6,8 @@
 //
 // Tile: MR = 3 rows of A by NR = 8 rows of W, in 24 accumulators of 16 lanes. Step p (16 floats of K)
 // loads 3 vectors of A and 8 of W and issues 24 FMAs, acc[i][j] += a_i[p:p+16] * w_j[p:p+16] lane by
-// lane: 11 loads per 24 FMAs, within Zen 5's two loads per cycle beside its two FMAs. After the last
+// lane: 11 loads per 24 FMAs; 512-bit loads issue about one per cycle here, so they fit in the 12 cycles
+// the two FMA pipes take (the loaded W vector must stay in a register: see step below). After the last
 // step the 16 lanes of acc[i][j] sum to C[i][j]; a tree of shuffles turns acc[i][0..7] into the 8
 // floats C[i][j0:j0+8] (about 2 shuffles per accumulator, against K / 16 FMAs: 32 at K = 512).
 // Loops: each thread takes a range of W's 8-row tiles; a tile of W (8 K floats, 16 KiB at K = 512)
