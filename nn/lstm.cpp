@@ -38,8 +38,8 @@ LSTM::LSTM(int64_t input, int64_t hidden, RNNOptions options, Generator& gen)
     : RNNBase("LSTM", 4, input, hidden, options, gen) {}
 
 // Per layer: the input projection of all T steps in one product, xp (T, B, 4H) = x W_ih^T + (b_ih + b_hh);
-// then per step gates = h W_hh^T + xp[t] (one GEMM adding xp[t] as it stores) and (h, c) = lstm_cell(gates, c). Where a step is padding
-// (mask false) the state is kept and the output is 0.
+// then per step gates = h W_hh^T + xp[t] (one GEMM, adding xp[t] as it stores) and (h, c) =
+// lstm_cell(gates, c). Where a step is padding (mask false) the state is kept and the output is 0.
 LSTMOutput LSTM::forward(const Tensor& x, const LstmState& state, const Tensor& lengths) {
   Steps s = prepare(x, lengths);
   check(state.h.defined() == state.c.defined(), label(), ": pass both h0 and c0 of the state, or neither");
