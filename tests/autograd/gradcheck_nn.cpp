@@ -1,6 +1,7 @@
 // Finite-difference gradchecks of the fused layer ops: linear (2-D, 3-D and 1-D inputs, transposed and
-// sliced operands, biases of the output's shape and broadcast ones, without bias, with only some inputs requiring grad) and batch_norm (training on
-// (N, C) and (N, C, L), non-contiguous inputs, without affine parameters; eval, which composes ops).
+// sliced operands, biases of the output's shape and broadcast ones, without bias, with only some inputs
+// requiring grad) and batch_norm (training on (N, C) and (N, C, L), non-contiguous inputs, without affine
+// parameters; eval, which composes ops).
 #include <doctest/doctest.h>
 
 #include <vector>
