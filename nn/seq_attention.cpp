@@ -80,8 +80,8 @@ AttentionOutput BahdanauAttention::forward(const Tensor& query, const Tensor& ke
                                            const Tensor& projected_keys) {
   Tensor q = checked_query(label(), query, keys, mask, query_size, key_size, v->weight.dtype());  // (B, T, Hq)
   Tensor k = projected_keys.defined() ? projected_keys : project_keys(keys);                     // (B, S, A)
-  check(k.shape() == Shape{keys.size(0), keys.size(1), attention_size}, label(), ": projected_keys must be ",
-        "(B, S, attention_size) = ", Shape{keys.size(0), keys.size(1), attention_size}, ", got ", k.shape());
+  const Shape want{keys.size(0), keys.size(1), attention_size};
+  check(k.shape() == want, label(), ": projected_keys must be (B, S, attention_size) = ", want, ", got ", k.shape());
   Tensor e = tanh(query_proj->forward(q).unsqueeze(2) + k.unsqueeze(1));  // (B, T, S, A)
   return attend(v->forward(e).squeeze(-1), keys, mask, query.dim() == 2);
 }

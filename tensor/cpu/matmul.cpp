@@ -38,17 +38,10 @@ struct Dims {
   int64_t m, n, k;
 };
 
-// A matrix added to the product, element (i, j) at p[i * ld + j] (ld = 0: one row for every row).
-template <class T>
-struct Add {
-  const T* p = nullptr;
-  int64_t ld = 0;
-};
-
 // c[r0:r1, j0:j1] = op(a)[r0:r1, :] @ op(b)[:, j0:j1] (+ add's block) for one (M, K) x (K, N) product,
 // where a is stored (M, K), or (K, M) when ta, and b is stored (K, N), or (N, K) when tb.
 template <class T>
-void product_block(const T* a, bool ta, const T* b, bool tb, T* c, Add<T> add, Dims d, int64_t r0, int64_t r1,
+void product_block(const T* a, bool ta, const T* b, bool tb, T* c, Addend<T> add, Dims d, int64_t r0, int64_t r1,
                    int64_t j0, int64_t j1) {
   using Stride = Eigen::OuterStride<>;
   int64_t rows = r1 - r0, cols = j1 - j0;
@@ -83,7 +76,7 @@ int64_t aligned(int64_t x, int64_t n) { return x == n ? n : x / kAlign * kAlign;
 
 // One product shared among the threads: by columns when N is at least M, else by rows.
 template <class T>
-void product(const T* a, bool ta, const T* b, bool tb, T* c, Add<T> add, Dims d) {
+void product(const T* a, bool ta, const T* b, bool tb, T* c, Addend<T> add, Dims d) {
   if (d.m * d.n * d.k < kMinParallelWork || parallel::num_threads() == 1) {
     product_block(a, ta, b, tb, c, add, d, 0, d.m, 0, d.n);
     return;
@@ -127,11 +120,11 @@ void matmul(const Array& a, bool trans_a, const Array& b, bool trans_b, const Ar
     auto run_item = [&](int64_t i, bool split) {
       const T *ai = pa + i * step_a, *bi = pb + i * step_b;
       T* ci = pc + i * d.m * d.n;
-      Add<T> addi{padd ? padd + i * add.strides[0] : nullptr, padd ? add.strides[1] : 0};
+      Addend<T> addi{padd ? padd + i * add.strides[0] : nullptr, padd ? add.strides[1] : 0};
 #ifdef __AVX512F__
       if constexpr (std::is_same_v<T, float>) {
         if (use_sgemm(d)) {  // shares the product among the threads itself unless inside a parallel region
-          sgemm(d.m, d.n, d.k, ai, trans_a, bi, trans_b, ci, d.n, {addi.p, addi.ld});
+          sgemm(d.m, d.n, d.k, ai, trans_a, bi, trans_b, ci, d.n, addi);
           return;
         }
       }

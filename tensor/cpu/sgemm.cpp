@@ -210,7 +210,7 @@ void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_
 
 // C[r0:r1, j0:j1] = op(A)[r0:r1, :] @ op(B)[:, j0:j1] (+ add's block) on the calling thread, with its own
 // packing buffers. The first K block's tiles add `add`; each later one adds onto C.
-void gemm_block(Operand a, Operand b, float* c, int64_t ldc, Addend add, int64_t k, int64_t r0, int64_t r1,
+void gemm_block(Operand a, Operand b, float* c, int64_t ldc, Addend<float> add, int64_t k, int64_t r0, int64_t r1,
                 int64_t j0, int64_t j1) {
   int64_t kc_max = std::min(k, kKC);
   float* ap = t_pack_a.get(kc_max * std::min((r1 - r0 + kMR - 1) / kMR * kMR, kMC));
@@ -239,7 +239,7 @@ void gemm_block(Operand a, Operand b, float* c, int64_t ldc, Addend add, int64_t
 }  // namespace
 
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool ta, const float* b, bool tb, float* c,
-           int64_t ldc, Addend add) {
+           int64_t ldc, Addend<float> add) {
   if (m == 0 || n == 0) return;
   if (k == 0) {  // an empty sum
     for (int64_t i = 0; i < m; ++i)

@@ -86,7 +86,7 @@ void dot_tile(const float* const a[kMR], const float* const w[kNR], int64_t k, f
 }
 
 // W's row tiles [t0, t1) against all of A, on the calling thread.
-void dot_tiles(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc, Addend add,
+void dot_tiles(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc, Addend<float> add,
                int64_t t0, int64_t t1) {
   for (int64_t t = t0; t < t1; ++t) {
     int64_t j0 = t * kNR;
@@ -110,7 +110,7 @@ void dot_tiles(int64_t m, int64_t n, int64_t k, const float* a, const float* w, 
 }  // namespace
 
 void sgemm_nt_dot(int64_t m, int64_t n, int64_t k, const float* a, const float* w, float* c, int64_t ldc,
-                  Addend add) {
+                  Addend<float> add) {
   int64_t tiles = (n + kNR - 1) / kNR;
   int64_t grain = std::max<int64_t>(1, kMinParallelWork / std::max<int64_t>(1, m * kNR * k));
   parallel::parallel_for(tiles, grain, [&](int64_t t0, int64_t t1) { dot_tiles(m, n, k, a, w, c, ldc, add, t0, t1); });

@@ -31,7 +31,7 @@ bool sgemm_matches(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool dot =
   int64_t ldc = n + 3, ld_add = add == Add::kRow ? 0 : n + 5;
   std::vector<float> c(m * ldc, 42.0f), addend(m * (n + 5));
   for (float& x : addend) x = uniform(rng);
-  muse::cpu::Addend addend_arg{add == Add::kNone ? nullptr : addend.data(), ld_add};
+  muse::cpu::Addend<float> addend_arg{add == Add::kNone ? nullptr : addend.data(), ld_add};
   if (add == Add::kOntoC) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = addend[i * ld_add + j];
