@@ -140,13 +140,14 @@ Tensor& Tensor::fill_(double value) {
   return *this;
 }
 
+// As PyTorch's copy_, src may live on another device: it is brought to this tensor's device first.
 Tensor& Tensor::copy_(const Tensor& src) {
   check_defined("copy_", src);
-  check_same_device("copy_", *this, src);
+  Tensor here = src.device() == device() ? src : src.detach().to(device());
   Shape b = broadcast_shapes("copy_", src.shape(), shape());
   check(b == shape(), "copy_: source of shape ", src.shape(), " does not broadcast to ", shape());
   Array& dst = writable("copy_", *this);
-  backend_of(*this).copy(array(src).expand(shape()), dst);
+  backend_of(*this).copy(array(here).expand(shape()), dst);
   return *this;
 }
 

@@ -32,7 +32,6 @@ std::string encode_grid(const char* op, const Tensor& images, int64_t nrow, int6
   check(s.size() == 4 && (s[1] == 1 || s[1] == 3) && s[0] > 0 && s[2] > 0 && s[3] > 0, op,
         ": images must be (N, C, H, W) with C 1 or 3 and N, H, W > 0, got shape ", s);
   check(images.is_floating_point(), op, ": images must be float32 or float64, got ", images.dtype());
-  check(images.device() == kCPU, op, ": images must be on the CPU, got ", images.device());
   check(nrow > 0 && padding >= 0 && padding <= 65535, op,
         ": nrow must be positive and padding in [0, 65535], got nrow ", nrow, " and padding ", padding);
   check(lo < hi, op, ": the value range [", lo, ", ", hi, "] is empty");
@@ -42,7 +41,7 @@ std::string encode_grid(const char* op, const Tensor& images, int64_t nrow, int6
   check(width * c <= INT_MAX / height, op, ": a grid of ", width, "x", height,
         " pixels is too large for a PNG");
 
-  Tensor x = images.detach().to(kFloat64).contiguous();  // (N, C, H, W)
+  Tensor x = images.detach().cpu().to(kFloat64).contiguous();  // (N, C, H, W), copied back from a GPU
   const double* p = x.data_ptr<double>();
   std::vector<uint8_t> grid(static_cast<size_t>(width * height * c), 0);  // (height, width, C), black
   for (int64_t i = 0; i < n; ++i) {

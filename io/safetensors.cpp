@@ -81,10 +81,9 @@ void save_safetensors(const fs::path& path, const NamedTensors& tensors,
   uint64_t data_bytes = 0;
   for (const auto& [name, t] : tensors) {
     check(t.defined(), where, "tensor '", name, "' is undefined");
-    check(t.device() == kCPU, where, "tensor '", name, "' must be on the CPU, got ", t.device());
     check(name != kMetadataKey, where, "'", kMetadataKey, "' is reserved and cannot name a tensor");
     check(names.insert(name).second, where, "duplicate tensor name '", name, "'");
-    contiguous.emplace_back(name, t.detach().contiguous());
+    contiguous.emplace_back(name, t.detach().cpu().contiguous());  // a GPU tensor is copied back, as torch.save does
     data_bytes += static_cast<uint64_t>(t.numel()) * element_size(t.dtype());
   }
   std::string header = encode_header(path, contiguous, metadata);

@@ -26,8 +26,10 @@ Tensor map_batches(Classifier& net, const Tensor& images, const std::function<Te
   NoGradGuard no_grad;
   const bool was_training = net.is_training();
   net.eval();
+  const Device device = net.parameters().front().device();
   std::vector<Tensor> parts;
-  for (int64_t i = 0, n = images.size(0); i < n; i += 500) parts.push_back(f(images.narrow(0, i, std::min<int64_t>(500, n - i))));
+  for (int64_t i = 0, n = images.size(0); i < n; i += 500)
+    parts.push_back(f(images.narrow(0, i, std::min<int64_t>(500, n - i)).to(device)));
   net.train(was_training);
   return cat(parts, 0);
 }

@@ -19,7 +19,7 @@ void check_images(const Tensor& images) {
 FmnistScorer::FmnistScorer(std::shared_ptr<Classifier> net, const Tensor& reference_images) : net_(std::move(net)) {
   check_images(reference_images);
   reference_ = metrics::fit_gaussian(map_batches(*net_, reference_images, [&](const Tensor& x) {
-    return net_->features(x).to(kFloat64);
+    return net_->features(x).cpu().to(kFloat64);  // the statistics are float64 math on the CPU
   }));
 }
 
@@ -32,11 +32,11 @@ FmnistScores FmnistScorer::score(const Tensor& images) {
     NoGradGuard no_grad;
     const bool was_training = net_->is_training();
     net_->eval();  // the head's Dropout off
-    probs = softmax((*net_->head)(features).to(kFloat64), 1);
+    probs = softmax((*net_->head)(features).cpu().to(kFloat64), 1);
     net_->train(was_training);
   }
   metrics::InceptionScore is = metrics::inception_score(probs);
-  return {metrics::frechet_distance(metrics::fit_gaussian(features.to(kFloat64)), reference_), is.mean, is.std};
+  return {metrics::frechet_distance(metrics::fit_gaussian(features.cpu().to(kFloat64)), reference_), is.mean, is.std};
 }
 
 }  // namespace muse::models

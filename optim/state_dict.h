@@ -26,7 +26,8 @@ class StateReader {
   StateReader(std::string context, const StateDict& dict);
 
   bool has(const std::string& key) const { return dict_.count(key) != 0; }
-  // A copy of the tensor under key, which must have this shape, dtype and device.
+  // A copy on `device` of the tensor under key, which must have this shape and dtype (it may come from
+  // another device: a checkpoint read from disk holds CPU tensors).
   Tensor tensor(const std::string& key, const Shape& shape, DType dtype, Device device);
   double number(const std::string& key);  // a 0-dim float64
   bool flag(const std::string& key);      // a 0-dim bool

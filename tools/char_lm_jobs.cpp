@@ -113,6 +113,7 @@ void CharLmJob::restore(const Metadata& m) {
 
 void LstmJob::build(int64_t vocab_size) {
   net_ = std::make_shared<models::CharLstm>(models::CharLstmOptions{.vocab_size = vocab_size});
+  net_->to(device_);
   opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_});
 }
 
@@ -127,6 +128,7 @@ std::vector<int64_t> LstmJob::generate(const std::vector<int64_t>& prefix, int64
 
 void GptJob::build(int64_t vocab_size) {
   net_ = std::make_shared<models::Gpt>(models::GptConfig{.vocab_size = vocab_size, .context = kContext});
+  net_->to(device_);
   std::vector<Tensor> decay, rest;  // matrices and embeddings / biases and LayerNorm
   for (const Tensor& p : net_->parameters()) (p.dim() >= 2 ? decay : rest).push_back(p);
   opt_ = std::make_unique<optim::AdamW>(std::vector<optim::AdamGroup>{{.params = decay, .weight_decay = 0.1},

@@ -23,10 +23,10 @@ Tensor generate(Job& job, int64_t n, uint64_t seed) {
 }
 
 // The classifier a `muse train classifier` run saved, for the scores' features.
-std::shared_ptr<models::Classifier> load_classifier(const std::string& path) {
+std::shared_ptr<models::Classifier> load_classifier(const std::string& path, Device device) {
   check(std::filesystem::exists(path), "muse eval: no classifier checkpoint at ", path,
         " for the image-quality scores; train one with: muse train classifier --out runs/classifier");
-  std::unique_ptr<Job> job = make_job("classifier", {});
+  std::unique_ptr<Job> job = make_job("classifier", {.device = device});
   load_checkpoint(*job, "classifier", path, nullptr);
   return job->classifier();
 }
@@ -50,8 +50,8 @@ void print_confusion(const Tensor& predicted, const Tensor& labels) {
 
 int sample(const std::string& model, const std::string& checkpoint, int64_t n, uint64_t seed,
            const std::string& out_png, Device device) {
-  check(device == kCPU, "muse sample: --device ", device, " is not supported yet");  // see train()
-  std::unique_ptr<Job> job = make_job(model, {});
+  require_device("muse sample", device);
+  std::unique_ptr<Job> job = make_job(model, {.device = device});
   check(job->generative(), "muse sample: model '", model, "' does not generate images");
   load_checkpoint(*job, model, checkpoint, nullptr);
   Generator gen(seed);
@@ -63,12 +63,12 @@ int sample(const std::string& model, const std::string& checkpoint, int64_t n, u
 }
 
 int eval(const EvalConfig& e) {
-  check(e.device == kCPU, "muse eval: --device ", e.device, " is not supported yet");
-  std::unique_ptr<Job> job = make_job(e.model, {});
+  require_device("muse eval", e.device);
+  std::unique_ptr<Job> job = make_job(e.model, {.device = e.device});
   load_checkpoint(*job, e.model, e.checkpoint, nullptr);
   Split test = load_split(e.data_dir, false, e.limit);
   Generator gen(e.seed);
-  for (const auto& [name, v] : job->evaluate({test.images, test.labels}, gen)) {
+  for (const auto& [name, v] : job->evaluate(job->to_device({test.images, test.labels}), gen)) {
     if (name == "test_loss")
       std::printf("test loss: %.4f nats per image (negative ELBO, %lld test images)\n", v,
                   static_cast<long long>(test.images.size(0)));
@@ -79,7 +79,7 @@ int eval(const EvalConfig& e) {
     print_confusion(models::predict(*job->classifier(), test.images), test.labels);
     return 0;
   }
-  models::FmnistScorer scorer(load_classifier(e.classifier), test.images);
+  models::FmnistScorer scorer(load_classifier(e.classifier, e.device), test.images);
   const int64_t n = test.images.size(0);
   models::FmnistScores s = scorer.score(generate(*job, n, e.seed));
   models::FmnistScores floor = scorer.score(load_split(e.data_dir, true, n).images);

@@ -23,7 +23,8 @@ namespace muse::tools {
 using Losses = std::vector<std::pair<std::string, double>>;
 
 struct JobOptions {
-  double lr = 0;  // 0: the model's default
+  double lr = 0;          // 0: the model's default
+  Device device = kCPU;   // where the networks and the optimizers' state live
 };
 
 // Where a job's data comes from.
@@ -42,7 +43,14 @@ using Metadata = std::map<std::string, std::string>;
 
 class Job {
  public:
+  explicit Job(Device device) : device_(device) {}
   virtual ~Job() = default;
+  // Where the job's networks live. Its data sets are CPU tensors: `muse train` moves each batch (and
+  // the test set, once) with to_device() before handing it to step() and evaluate().
+  Device device() const { return device_; }
+  // A data set's fields (a batch, or a whole test set) moved to where the network reads them: every
+  // field to device(), unless a job says otherwise.
+  virtual std::vector<Tensor> to_device(std::vector<Tensor> fields) const;
   // The training and test sets. The image models read Fashion-MNIST: images (N, 1, 28, 28) with pixels in
   // [0, 1] and labels (N,) int64. The text models build their tokenizers here on a fresh run (and the
   // network, whose size depends on the vocabulary).
@@ -53,7 +61,7 @@ class Job {
   virtual io::NamedTensors state() = 0;
   // The inverse of state(); a checkpoint of another model gives the strict-mode key report.
   virtual void load(const io::NamedTensors& tensors) = 0;
-  // Generative models: n images (n, 1, 28, 28) with pixels in [0, 1].
+  // Generative models: n images (n, 1, 28, 28) with pixels in [0, 1], on the job's device.
   virtual bool generative() const { return true; }
   virtual Tensor sample(int64_t n, Generator& gen) = 0;
   // Named figures on the test set (the VAEs' negative ELBO in nats per image, the classifier's accuracy,
@@ -72,6 +80,9 @@ class Job {
   virtual void begin(int64_t total_steps, int64_t steps_done) { (void)total_steps, (void)steps_done; }
   // The network of the classifier job (the scores' feature network); nullptr for the others.
   virtual std::shared_ptr<models::Classifier> classifier() { return nullptr; }
+
+ protected:
+  const Device device_;
 };
 
 // "gan", "dcgan", "vae", "convvae", "classifier", "lstm", "seq2seq", "tseq2seq" or "gpt"; anything else is a muse::Error listing
@@ -81,6 +92,9 @@ const std::vector<std::string>& job_names();
 
 // The text models' jobs (text_jobs.cpp).
 std::unique_ptr<Job> make_text_job(const std::string& model, const JobOptions& options);
+
+// Throws muse::Error, naming the command, when device is cuda and this build or machine has no GPU.
+void require_device(const std::string& command, Device device);
 
 // Prefixes every key: ("0.weight", t) -> ("G.0.weight", t).
 void append_prefixed(io::NamedTensors& out, const std::string& prefix, const io::NamedTensors& part);

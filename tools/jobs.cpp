@@ -3,6 +3,7 @@
 
 #include "checkpoint.h"
 #include "job.h"
+#include "muse/cuda.h"
 #include "muse/models/classifier.h"
 #include "muse/models/conv_vae.h"
 #include "muse/models/dcgan.h"
@@ -22,8 +23,12 @@ namespace {
 class GanJob : public Job {
  public:
   GanJob(const JobOptions& o, bool convolutional)
-      : convolutional_(convolutional),
-        gan_(convolutional ? models::dcgan({.lr = o.lr > 0 ? o.lr : 2e-4}) : models::Gan({.lr = o.lr > 0 ? o.lr : 2e-4})) {}
+      : Job(o.device),
+        convolutional_(convolutional),
+        gan_(convolutional ? models::dcgan({.lr = o.lr > 0 ? o.lr : 2e-4}) : models::Gan({.lr = o.lr > 0 ? o.lr : 2e-4})) {
+    gan_.G->to(device_);  // the parameters move in place, so the optimizers built with them follow
+    gan_.D->to(device_);
+  }
 
   Losses step(const std::vector<Tensor>& batch) override {
     const Tensor& images = batch[0];
@@ -61,7 +66,9 @@ template <class Model>
 class VaeJob : public Job {
  public:
   explicit VaeJob(const JobOptions& o)
-      : vae_(std::make_shared<Model>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(vae_->parameters(), {.lr = lr_}) {}
+      : Job(o.device), vae_(std::make_shared<Model>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(vae_->parameters(), {.lr = lr_}) {
+    vae_->to(device_);
+  }
 
   Losses step(const std::vector<Tensor>& batch) override {
     const Tensor& images = batch[0];
@@ -86,7 +93,7 @@ class VaeJob : public Job {
   // Decoded draws from the prior p(z) = N(0, I).
   Tensor sample(int64_t n, Generator& gen) override {
     NoGradGuard no_grad;
-    Tensor z = randn({n, vae_->latent()}, {}, gen);
+    Tensor z = randn({n, vae_->latent()}, {.device = device_}, gen);
     return sigmoid(vae_->decode(z)).reshape({n, 1, 28, 28});
   }
   // The negative ELBO per test image, one posterior draw each, as during training.
@@ -120,7 +127,9 @@ class VaeJob : public Job {
 class ClassifierJob : public Job {
  public:
   explicit ClassifierJob(const JobOptions& o)
-      : net_(std::make_shared<models::Classifier>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(net_->parameters(), {.lr = lr_}) {}
+      : Job(o.device), net_(std::make_shared<models::Classifier>()), lr_(o.lr > 0 ? o.lr : 1e-3), opt_(net_->parameters(), {.lr = lr_}) {
+    net_->to(device_);
+  }
 
   Losses step(const std::vector<Tensor>& batch) override {
     const Tensor &images = batch[0], &labels = batch[1];
@@ -188,6 +197,18 @@ std::unique_ptr<Job> make_job(const std::string& model, const JobOptions& option
 Datasets Job::data(const DataOptions& o) {
   Split train = load_split(o.data_dir, true, o.limit), test = load_split(o.data_dir, false);
   return {{train.images, train.labels}, {test.images, test.labels}};
+}
+
+void require_device(const std::string& command, Device device) {
+  if (device != kCUDA) return;
+  check(cuda::built_with_cuda(), command, ": --device cuda, but this muse was built without CUDA (nvcc was not ",
+        "found when meson configured it; see README)");
+  check(cuda::is_available(), command, ": --device cuda, but no CUDA device answers on this machine");
+}
+
+std::vector<Tensor> Job::to_device(std::vector<Tensor> fields) const {
+  for (Tensor& t : fields) t = t.to(device_);
+  return fields;
 }
 
 void append_prefixed(io::NamedTensors& out, const std::string& prefix, const io::NamedTensors& part) {

@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
   translate->add_option("--beam", tr.beam, "beam width; 1 = greedy (default 5)")->check(CLI::Range(1, 64));
   translate->add_option("--alpha", tr.alpha, "length penalty exponent of beam search (default 0.6)")
       ->check(CLI::NonNegativeNumber);
+  translate->add_option("--device", device, "cpu or cuda")->check(CLI::IsMember(devices));
 
   std::string data_model, data_corpus, data_out;
   CLI::App* data_cmd = app.add_subcommand("data", "write a text model's tokenized training and test sets (safetensors), "
@@ -135,8 +136,8 @@ int main(int argc, char** argv) {
       return muse::tools::train(tc);
     }
     if (*sample && (model == "lstm" || model == "gpt")) {
-      muse::check(parse_device(device) == muse::kCPU, "muse sample: --device cuda is not supported yet");
       ts.model = model, ts.checkpoint = checkpoint, ts.seed = seed, ts.n = n > 0 ? n : 100;
+      ts.device = parse_device(device);
       return muse::tools::sample_text(ts);
     }
     if (*sample) {
@@ -147,11 +148,13 @@ int main(int argc, char** argv) {
       }
       return muse::tools::sample(model, checkpoint, n > 0 ? n : 64, seed, out_png, parse_device(device));
     }
-    if (*translate) return muse::tools::translate(tr);
+    if (*translate) {
+      tr.device = parse_device(device);
+      return muse::tools::translate(tr);
+    }
     if (*data_cmd) return muse::tools::export_data(data_model, data_corpus, data_out);
     if (*eval) {
       ec.device = parse_device(device);
-      muse::check(ec.device == muse::kCPU || (ec.model != "lstm" && ec.model != "seq2seq" && ec.model != "tseq2seq" && ec.model != "gpt"), "muse eval: --device cuda is not supported yet");
       if (ec.model == "lstm" || ec.model == "seq2seq" || ec.model == "tseq2seq" || ec.model == "gpt") return muse::tools::eval_text(ec, eval_beam);
       return muse::tools::eval(ec);
     }

@@ -15,24 +15,24 @@ namespace muse::tools {
 namespace {
 
 template <class J>
-std::unique_ptr<J> load_text_job(const std::string& model, const std::string& checkpoint) {
-  auto job = std::make_unique<J>(JobOptions{});
+std::unique_ptr<J> load_text_job(const std::string& model, const std::string& checkpoint, Device device) {
+  auto job = std::make_unique<J>(JobOptions{.device = device});
   load_checkpoint(*job, model, checkpoint, nullptr);
   return job;
 }
 
 // A translator's checkpoint, LSTM or Transformer, as the file says; any other model's file gets the
 // usual "holds model ..., not 'seq2seq'" error.
-std::unique_ptr<Seq2SeqJob> load_translator(const std::string& checkpoint) {
+std::unique_ptr<Seq2SeqJob> load_translator(const std::string& checkpoint, Device device) {
   const bool transformer = checkpoint_model(checkpoint) == "tseq2seq";
-  auto job = std::make_unique<Seq2SeqJob>(JobOptions{}, transformer);
+  auto job = std::make_unique<Seq2SeqJob>(JobOptions{.device = device}, transformer);
   load_checkpoint(*job, job->name(), checkpoint, nullptr);
   return job;
 }
 
-std::unique_ptr<CharLmJob> load_char_lm(const std::string& model, const std::string& checkpoint) {
-  if (model == "gpt") return load_text_job<GptJob>(model, checkpoint);
-  return load_text_job<LstmJob>(model, checkpoint);
+std::unique_ptr<CharLmJob> load_char_lm(const std::string& model, const std::string& checkpoint, Device device) {
+  if (model == "gpt") return load_text_job<GptJob>(model, checkpoint, device);
+  return load_text_job<LstmJob>(model, checkpoint, device);
 }
 
 std::string join(const std::vector<std::string>& tokens) {
@@ -45,7 +45,8 @@ std::string join(const std::vector<std::string>& tokens) {
 
 // The prefix continues a new line, as every poem (verse) starts one in training.
 int sample_text(const TextSampleConfig& c) {
-  auto job = load_char_lm(c.model, c.checkpoint);
+  require_device("muse sample", c.device);
+  auto job = load_char_lm(c.model, c.checkpoint, c.device);
   const data::CharTokenizer& tok = job->tokenizer();
   std::vector<int64_t> prefix = tok.encode("\n" + c.prefix);
   Generator gen(c.seed);
@@ -56,13 +57,15 @@ int sample_text(const TextSampleConfig& c) {
 }
 
 int translate(const TranslateConfig& c) {
-  auto job = load_translator(c.checkpoint);
+  require_device("muse translate", c.device);
+  auto job = load_translator(c.checkpoint, c.device);
   std::vector<int64_t> src = job->source().encode(c.sentence);
   check(!src.empty(), "muse translate: the sentence has no words");
   std::vector<int64_t> out;
   if (c.beam == 1) {
     const int64_t S = static_cast<int64_t>(src.size());
-    out = job->net().greedy(from_vector(src, {1, S}, {.dtype = kInt64}), full({1}, static_cast<double>(S), {.dtype = kInt64}))[0];
+    out = job->net().greedy(from_vector(src, {1, S}, {.dtype = kInt64}).to(c.device),
+                            full({1}, static_cast<double>(S), {.dtype = kInt64}))[0];
   } else {
     out = job->net().beam_search(src, {.beam = c.beam, .alpha = c.alpha});
   }
@@ -71,19 +74,21 @@ int translate(const TranslateConfig& c) {
 }
 
 int eval_text(const EvalConfig& e, int64_t beam) {
+  require_device("muse eval", e.device);
   Generator gen(e.seed);
   if (e.model == "lstm" || e.model == "gpt") {
-    auto job = load_char_lm(e.model, e.checkpoint);
+    auto job = load_char_lm(e.model, e.checkpoint, e.device);
     Datasets sets = job->data({.limit = e.limit});
-    Losses l = job->evaluate(sets.test, gen);
+    Losses l = job->evaluate(job->to_device(sets.test), gen);
     std::printf("validation perplexity: %.3f (cross-entropy %.4f nats per character, %lld windows of %lld)\n",
                 l[1].second, l[0].second, static_cast<long long>(sets.test[0].size(0)),
                 static_cast<long long>(job->context()));
     return 0;
   }
-  auto job = load_translator(e.checkpoint);
+  auto job = load_translator(e.checkpoint, e.device);
   check(job->name() == e.model, "muse: checkpoint ", e.checkpoint, " holds model '", job->name(), "', not '", e.model, "'");
   Datasets sets = job->data({.limit = e.limit});
+  sets.test = job->to_device(std::move(sets.test));
   const auto& pairs = job->test_pairs();
   std::vector<std::vector<std::string>> refs, greedy, beamed;
   std::vector<std::string> ref_text, greedy_text, beam_text;

@@ -18,10 +18,12 @@ void Seq2SeqJob::build() {
   const int64_t S = source_->size(), T = target_->size();
   if (transformer_) {
     net_ = std::make_shared<models::TransformerSeq2Seq>(models::TransformerSeq2SeqOptions{.source_vocab = S, .target_vocab = T});
+    net_->to(device_);
     opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_, .beta2 = 0.98});
     return;
   }
   net_ = std::make_shared<models::Seq2Seq>(models::Seq2SeqOptions{.source_vocab = S, .target_vocab = T});
+  net_->to(device_);
   opt_ = std::make_unique<optim::Adam>(net_->parameters(), optim::AdamOptions{.lr = lr_});
 }
 
@@ -74,6 +76,10 @@ Losses Seq2SeqJob::step(const std::vector<Tensor>& b) {
   nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
   opt_->step();
   return {{"loss", loss.item()}};
+}
+
+std::vector<Tensor> Seq2SeqJob::to_device(std::vector<Tensor> f) const {
+  return {f[0].to(device_), f[1], f[2].to(device_)};  // source, lengths, target
 }
 
 std::vector<std::string> Seq2SeqJob::target_tokens(const std::vector<int64_t>& ids) const {

@@ -44,7 +44,8 @@ class CharLmJob : public Job {
                                         const models::SamplingOptions& sampling, Generator& gen) = 0;
 
  protected:
-  CharLmJob(std::string name, int64_t context, double lr) : name_(std::move(name)), context_(context), lr_(lr) {}
+  CharLmJob(std::string name, int64_t context, double lr, Device device)
+      : Job(device), name_(std::move(name)), context_(context), lr_(lr) {}
   // Makes the network and its optimizer for a vocabulary of vocab_size characters.
   virtual void build(int64_t vocab_size) = 0;
   virtual Tensor logits(const Tensor& inputs) = 0;  // (B, T) int64 -> (B, T, V)
@@ -67,7 +68,7 @@ class LstmJob : public CharLmJob {
  public:
   static constexpr int64_t kContext = 64;  // characters per training window
 
-  explicit LstmJob(const JobOptions& o) : CharLmJob("lstm", kContext, o.lr > 0 ? o.lr : 1e-3) {}
+  explicit LstmJob(const JobOptions& o) : CharLmJob("lstm", kContext, o.lr > 0 ? o.lr : 1e-3, o.device) {}
   std::vector<int64_t> generate(const std::vector<int64_t>& prefix, int64_t n, const models::SamplingOptions& sampling,
                                 Generator& gen) override;
   models::CharLstm& net() { return *net_; }
@@ -90,7 +91,7 @@ class GptJob : public CharLmJob {
   static constexpr int64_t kContext = 128;
   static constexpr int64_t kWarmup = 100;
 
-  explicit GptJob(const JobOptions& o) : CharLmJob("gpt", kContext, o.lr > 0 ? o.lr : 3e-4) {}
+  explicit GptJob(const JobOptions& o) : CharLmJob("gpt", kContext, o.lr > 0 ? o.lr : 3e-4, o.device) {}
   Losses step(const std::vector<Tensor>& batch) override;
   void begin(int64_t total_steps, int64_t steps_done) override;
   std::vector<int64_t> generate(const std::vector<int64_t>& prefix, int64_t n, const models::SamplingOptions& sampling,
@@ -116,10 +117,13 @@ class Seq2SeqJob : public Job {
   static constexpr int64_t kMinFreq = 2;   // rarer words become <unk>
 
   Seq2SeqJob(const JobOptions& o, bool transformer)
-      : transformer_(transformer), lr_(o.lr > 0 ? o.lr : transformer ? 5e-4 : 1e-3) {}
+      : Job(o.device), transformer_(transformer), lr_(o.lr > 0 ? o.lr : transformer ? 5e-4 : 1e-3) {}
   Datasets data(const DataOptions& options) override;
   Losses step(const std::vector<Tensor>& batch) override;
   Losses evaluate(const std::vector<Tensor>& test, Generator& gen) override;
+  // source and target to the device; the lengths stay on the CPU, where the encoder's LSTM reads them
+  // (as PyTorch's pack_padded_sequence does).
+  std::vector<Tensor> to_device(std::vector<Tensor> fields) const override;
   io::NamedTensors state() override;
   void load(const io::NamedTensors& tensors) override;
   Metadata metadata() const override;

@@ -50,11 +50,10 @@ void append_metrics(std::FILE* f, const Position& pos, const Losses& losses, dou
 }  // namespace
 
 int train(const TrainConfig& config) {
-  check(config.device == kCPU, "muse train: --device ", config.device, " is not supported yet (the models ",
-        "run on CUDA through the library, tests/cuda/test_optim_models.cpp; the command does not move them)");
+  require_device("muse train", config.device);
   TrainConfig c = config;
   Defaults d = defaults_for(c.model);
-  std::unique_ptr<Job> job = make_job(c.model, {.lr = c.lr});
+  std::unique_ptr<Job> job = make_job(c.model, {.lr = c.lr, .device = c.device});
   Position pos;
   if (!c.resume.empty()) {
     TrainConfig saved;
@@ -74,6 +73,7 @@ int train(const TrainConfig& config) {
   std::filesystem::create_directories(c.out);
 
   Datasets sets = job->data({.data_dir = c.data_dir, .limit = c.limit, .corpus = c.corpus});
+  sets.test = job->to_device(std::move(sets.test));  // the training batches move one at a time
   data::DataLoader loader(data::TensorDataset(sets.train),
                           {.batch_size = c.batch, .shuffle = true, .seed = c.seed, .drop_last = true});
   const int64_t per_epoch = loader.size();
@@ -93,7 +93,7 @@ int train(const TrainConfig& config) {
     loader.set_epoch(pos.epoch);
     ProgressBar bar(per_epoch, str("epoch ", pos.epoch + 1, "/", c.epochs));
     for (auto it = loader.begin_at(pos.batch_in_epoch); it != loader.end(); ++it) {
-      Losses losses = job->step(*it);
+      Losses losses = job->step(job->to_device(*it));
       ++pos.step;
       ++pos.batch_in_epoch;
       if (pos.step % c.log_every == 0) append_metrics(metrics, pos, losses, seconds());

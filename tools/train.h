@@ -53,6 +53,7 @@ struct TextSampleConfig {
   int64_t top_k = 0;
   double top_p = 1.0;
   uint64_t seed = 0;
+  Device device = kCPU;
 };
 int sample_text(const TextSampleConfig& config);
 struct TranslateConfig {
@@ -60,6 +61,7 @@ struct TranslateConfig {
   std::string sentence;
   int64_t beam = 5;     // 1: greedy decoding
   double alpha = 0.6;   // beam search's length penalty
+  Device device = kCPU;
 };
 int translate(const TranslateConfig& config);
 // lstm and gpt: validation perplexity; seq2seq: test BLEU and chrF, greedy and with beam search.

@@ -1,11 +1,12 @@
 """End-to-end tests of the `muse` command: options and exit statuses, checkpoints, sampling, evaluation,
 Ctrl-C, and bit-identical resumption.
 
-    python3 tests/tools/test_muse_cli.py BUILD/tools/muse [--quick] [--part image|text]
+    python3 tests/tools/test_muse_cli.py BUILD/tools/muse [--quick] [--part image|text|cuda]
 --quick (the sanitizer build) leaves out the cases that train convolutional or text models, reporting
 them as skipped. --part runs only the image models' cases or only the text models' (meson runs the two
-parts as two tests, side by side); without it, every case runs. Prints doctest's summary line
-("test cases: N | N passed | N failed") for .ci/run to count.
+parts as two tests, side by side); without it, both run. --part cuda runs every command with --device
+cuda against the same command on the CPU, and exits 77 (skipped) when there is no GPU. Prints doctest's
+summary line ("test cases: N | N passed | N failed") for .ci/run to count.
 """
 import json
 import os
@@ -19,7 +20,7 @@ import time
 MUSE = sys.argv[1]
 QUICK = "--quick" in sys.argv[2:]
 PART = sys.argv[sys.argv.index("--part") + 1] if "--part" in sys.argv else None
-assert PART in (None, "image", "text"), f"--part {PART}: expected image or text"
+assert PART in (None, "image", "text", "cuda"), f"--part {PART}: expected image, text or cuda"
 TMP = tempfile.mkdtemp(prefix="muse_cli_")
 cases = []
 
@@ -39,6 +40,12 @@ def text_case(fn):
     """A case of the text models (--part text); the others are --part image."""
     fn.text = True
     return fn
+
+
+def cuda_case(fn):
+    """A case of --part cuda."""
+    fn.cuda = True
+    return case(fn)
 
 
 def muse(*args, **kw):
@@ -228,6 +235,21 @@ def sigint_saves_a_checkpoint_and_exits_0():
     assert step == len(step_rows(f"{out}/metrics.jsonl")) and step > 0
 
 
+@case
+def device_cuda_without_a_gpu_is_an_error():
+    probe = muse("train", "vae", "--device", "cuda", "--limit", 128, "--epochs", 1, "--out", f"{TMP}/cuda_probe")
+    if probe.returncode == 0:
+        return  # this machine has a GPU: --part cuda tests the commands on it
+    ckpt = f"{TMP}/gan_whole/checkpoint.safetensors"
+    for args in [["train", "vae", "--limit", 128], ["sample", "gan", "--checkpoint", ckpt, "--out", f"{TMP}/c.png"],
+                 ["eval", "gan", "--checkpoint", ckpt], ["sample", "lstm", "--checkpoint", ckpt],
+                 ["translate", "--checkpoint", ckpt, "Hello"], ["eval", "seq2seq", "--checkpoint", ckpt]]:
+        r = muse(*args, "--device", "cuda")
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, (args, r.returncode, r.stderr)
+        command = "muse " + args[0]
+        assert r.stderr.startswith(f"{command}: --device cuda, but ") and "CUDA" in r.stderr, (args, r.stderr)
+
+
 @heavy_case
 @text_case
 def lstm_trains_samples_and_reports_perplexity():
@@ -314,7 +336,128 @@ def tseq2seq_trains_translates_and_reports_bleu():
     assert r.returncode == 1 and "holds model 'tseq2seq', not 'seq2seq'" in r.stderr, r.stderr
 
 
-cases = [fn for fn in cases if PART is None or PART == ("text" if getattr(fn, "text", False) else "image")]
+# --part cuda. The GPU draws the same Philox numbers as the CPU (the same z, dropout masks and batch
+# order), so a run on either device sees the same data and noise, and the losses differ by rounding
+# only, which training amplifies slowly (tests/cuda/test_optim_models.cpp: within 1e-3 over the first 30
+# GAN steps). Each case runs a command on both devices and compares.
+def close(a, b, rtol):
+    return abs(a - b) <= rtol * max(abs(a), abs(b), 1e-3)
+
+
+def compare_runs(gpu_dir, cpu_dir, rtol, first=5):
+    """The two runs' metrics: the same rows and keys; the first steps' losses and every end-of-epoch
+    test figure within rtol; every value finite."""
+    a, b = losses(f"{gpu_dir}/metrics.jsonl"), losses(f"{cpu_dir}/metrics.jsonl")
+    assert len(a) == len(b) and [sorted(r) for r in a] == [sorted(r) for r in b], (a, b)
+    steps = 0
+    for ra, rb in zip(a, b):
+        is_step = not any(k.startswith(("test_", "valid_")) for k in ra)
+        steps += is_step
+        for k, v in ra.items():
+            assert v == v and abs(v) != float("inf"), (k, ra)
+            if k.startswith(("loss", "test_loss", "test_accuracy", "valid_")) and (not is_step or steps <= first):
+                assert close(v, rb[k], rtol), (k, v, rb[k], ra["step"])
+
+
+def both_devices(name, *args):
+    """Runs `muse train ...` on the GPU and on the CPU into TMP/cuda_NAME and TMP/cpu_NAME."""
+    for device in ["cuda", "cpu"]:
+        r = muse("train", *args, "--log-every", 1, "--out", f"{TMP}/{device}_{name}", "--device", device)
+        assert r.returncode == 0, (device, args, r.stderr)
+    return f"{TMP}/cuda_{name}", f"{TMP}/cpu_{name}"
+
+
+@cuda_case
+def cuda_image_models_train_as_on_the_cpu():
+    for model, limit in [("gan", 640), ("vae", 1280), ("classifier", 1280), ("dcgan", 640), ("convvae", 640)]:
+        gpu, cpu = both_devices(model, model, "--limit", limit, "--epochs", 1)
+        compare_runs(gpu, cpu, 1e-3)
+        assert os.path.getsize(f"{gpu}/checkpoint.safetensors") == os.path.getsize(f"{cpu}/checkpoint.safetensors")
+
+
+@cuda_case
+def cuda_checkpoints_resume_on_either_device():
+    # A run stopped on one device and resumed on the other follows the run that stayed on the CPU.
+    for model, first, then in [("gan", "cuda", "cpu"), ("vae", "cpu", "cuda")]:
+        limit = 640 if model == "gan" else 1280
+        whole, parts = f"{TMP}/{model}_cpu_whole", f"{TMP}/{model}_{first}_then_{then}"
+        args = ["train", model, "--limit", limit, "--epochs", 2, "--log-every", 1]
+        assert muse(*args, "--out", whole).returncode == 0
+        r = muse(*args, "--out", parts, "--device", first, "--stop-after", 7)
+        assert r.returncode == 0 and "stopped at step 7" in r.stderr, r.stderr
+        r = muse(*args, "--out", parts, "--device", then, "--resume", f"{parts}/checkpoint.safetensors")
+        assert r.returncode == 0, r.stderr
+        compare_runs(parts, whole, 1e-3, first=20)
+
+
+@cuda_case
+def cuda_sample_and_eval_match_the_cpu():
+    classifier = f"{TMP}/cuda_classifier/checkpoint.safetensors"  # trained on the GPU by the case above
+    for model in ["gan", "vae"]:
+        ckpt = f"{TMP}/cuda_{model}/checkpoint.safetensors"
+        out = {}
+        for device in ["cuda", "cpu"]:
+            png = f"{TMP}/{model}_{device}.png"
+            r = muse("sample", model, "--checkpoint", ckpt, "--n", 16, "--out", png, "--device", device)
+            assert r.returncode == 0 and open(png, "rb").read()[:8] == b"\x89PNG\r\n\x1a\n", r.stderr
+            r = muse("eval", model, "--checkpoint", ckpt, "--limit", 1000, "--classifier", classifier, "--device", device)
+            assert r.returncode == 0, r.stderr
+            out[device] = r.stdout
+        fid = [float(out[d].split("FID-FMNIST:")[1].split()[0]) for d in ["cuda", "cpu"]]
+        assert close(fid[0], fid[1], 1e-3), (model, fid)
+        if model == "vae":
+            loss = [float(out[d].split("test loss:")[1].split()[0]) for d in ["cuda", "cpu"]]
+            assert close(loss[0], loss[1], 1e-4), loss
+    accuracy = []
+    for device in ["cuda", "cpu"]:
+        r = muse("eval", "classifier", "--checkpoint", classifier, "--limit", 2000, "--device", device)
+        assert r.returncode == 0, r.stderr
+        accuracy.append(float(r.stdout.split("test_accuracy:")[1].split()[0]))
+    assert abs(accuracy[0] - accuracy[1]) <= 2 / 2000, accuracy  # a tie between two logits may flip a label
+
+
+@cuda_case
+def cuda_language_models_train_sample_and_eval():
+    prefix = "春江潮水连海平"
+    for model, limit in [("lstm", 64), ("gpt", 48)]:
+        gpu, cpu = both_devices(model, model, "--limit", limit)
+        compare_runs(gpu, cpu, 1e-3)
+        ckpt = f"{gpu}/checkpoint.safetensors"
+        r = muse("sample", model, "--checkpoint", ckpt, "--prefix", prefix, "--n", 20, "--top-k", 5, "--device", "cuda")
+        assert r.returncode == 0 and r.stdout.startswith(prefix), (r.stdout, r.stderr)
+        perplexity = []
+        for device in ["cuda", "cpu"]:
+            r = muse("eval", model, "--checkpoint", ckpt, "--limit", 20, "--device", device)
+            assert r.returncode == 0, r.stderr
+            perplexity.append(float(r.stdout.split("validation perplexity:")[1].split()[0]))
+        assert close(perplexity[0], perplexity[1], 1e-4), (model, perplexity)
+
+
+@cuda_case
+def cuda_translators_train_translate_and_eval():
+    sentence = "In the beginning God created the heaven and the earth."
+    for model, args in [("seq2seq", ["--limit", 128, "--epochs", 2]), ("tseq2seq", ["--limit", 16, "--epochs", 1, "--batch", 8])]:
+        gpu, cpu = both_devices(model, model, *args)
+        compare_runs(gpu, cpu, 1e-3)
+        ckpt = f"{gpu}/checkpoint.safetensors"
+        for beam in [1, 3]:
+            out = [muse("translate", "--checkpoint", ckpt, "--beam", beam, sentence, "--device", d) for d in ["cuda", "cpu"]]
+            assert out[0].returncode == 0 and out[0].stdout.count("\n") == 1, (beam, out[0].stdout, out[0].stderr)
+            assert out[0].stdout == out[1].stdout, (model, beam, out[0].stdout, out[1].stdout)
+        r = muse("eval", model, "--checkpoint", ckpt, "--limit", 10, "--beam", 2, "--device", "cuda")
+        assert r.returncode == 0 and "greedy" in r.stdout and "beam 2" in r.stdout, r.stdout + r.stderr
+
+
+def part_of(fn):
+    return "cuda" if getattr(fn, "cuda", False) else "text" if getattr(fn, "text", False) else "image"
+
+
+cases = [fn for fn in cases if (PART is None and part_of(fn) != "cuda") or PART == part_of(fn)]
+if PART == "cuda":
+    probe = muse("train", "vae", "--device", "cuda", "--limit", 128, "--epochs", 1, "--out", f"{TMP}/cuda_probe")
+    if probe.returncode != 0 and "--device cuda, but" in probe.stderr:
+        print(f"skipped: {probe.stderr.strip()}")
+        sys.exit(77)
 passed = skipped = 0
 for fn in cases:
     if QUICK and getattr(fn, "conv", False):

@@ -112,7 +112,7 @@ class Tensor {
   // in a recorded graph (use them on leaves inside a NoGradGuard, or on tensors without grad).
   Tensor& zero_();
   Tensor& fill_(double value);
-  Tensor& copy_(const Tensor& src);  // src broadcast to this shape, converted to this dtype
+  Tensor& copy_(const Tensor& src);  // src broadcast to this shape, converted to this dtype and device
   Tensor& add_(const Tensor& other, double alpha = 1);  // this += alpha * other
   Tensor& mul_(double value);
   Tensor& uniform_(double low = 0, double high = 1, Generator& gen = default_generator());

@@ -11,7 +11,7 @@
 
 namespace muse::io {
 
-// The PNG file's bytes for a grid of images (N, C, H, W), C 1 or 3, a floating-point CPU tensor:
+// The PNG file's bytes for a grid of images (N, C, H, W), C 1 or 3, floating point (on any device):
 // min(N, nrow) images across and ceil(N / nrow) down.
 std::string image_grid_png(const Tensor& images, int64_t nrow = 8, int64_t padding = 2, double lo = -1,
                            double hi = 1);

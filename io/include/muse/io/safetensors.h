@@ -20,8 +20,9 @@ namespace muse::io {
 // Tensors by name, in order (a state_dict).
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
-// Writes CPU tensors (any strides; stored contiguously) in the given order, atomically: a failed save
-// leaves any previous file intact. Names must be unique and not "__metadata__".
+// Writes tensors (any strides, stored contiguously; GPU tensors are copied back first) in the given
+// order, atomically: a failed save leaves any previous file intact. Names must be unique and not
+// "__metadata__".
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 

@@ -30,10 +30,11 @@ class Classifier : public nn::Module {
   std::shared_ptr<nn::Sequential> body, head;
 };
 
-// Runs f on images (N, 1, 28, 28) in batches of 500, in eval mode and without gradients, and joins the
-// results along dim 0: the way every evaluation below reads the 10,000 test images.
+// Runs f on images (N, 1, 28, 28) in batches of 500, each moved to the network's device, in eval mode
+// and without gradients, and joins the results along dim 0 (on that device): the way every evaluation
+// below reads the 10,000 test images.
 Tensor map_batches(Classifier& net, const Tensor& images, const std::function<Tensor(const Tensor&)>& f);
-// Predicted labels (N,) int64: the argmax of the logits.
+// Predicted labels (N,) int64 on the network's device: the argmax of the logits.
 Tensor predict(Classifier& net, const Tensor& images);
 
 // The Fashion-MNIST class names, in label order.
