@@ -21,9 +21,11 @@
 //   gpt2_124m/...   the same for the GPT-2 124M shape (12 layers, d_model 768, context 1024, vocabulary
 //                   50257) on (8, 1025) tokens: registered only under MUSE_BENCH_DEVICE=cuda
 // MUSE_BENCH_DEVICE=cuda runs them on the GPU (models and inputs moved there; every timed step ends with
-// cuda::synchronize()). Each benchmark warms up, then times every step on its own; the counter ms_per_step is the median step
-// (ms_min the fastest, ms_max the slowest). bench/torch/steps.py times the same six in PyTorch;
-// bench/compare.py (`make bench-compare`) runs both, interleaved, and prints the table.
+// cuda::synchronize()). Each benchmark warms up, then times every step on its own; the counter ms_per_step
+// is the median step (ms_min the fastest, ms_max the slowest). The gpt workloads also report
+// model_flop_per_step and tflop_per_s, their model FLOPs over the median step (gpt_model_flop below).
+// bench/torch/steps.py times the same workloads in PyTorch; bench/compare.py (`make bench-compare`) runs
+// both, interleaved, and prints the table.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -216,6 +218,33 @@ models::GptConfig gpt_config(bool large) {
   return {.vocab_size = 50257, .context = 1024, .n_layer = 12, .n_head = 12, .d_model = 768, .d_ff = 3072};
 }
 
+// Model FLOPs of one step over B x T tokens, as PaLM (Chowdhery et al. 2022, appendix B) and Chinchilla
+// (Hoffmann et al. 2022) count them, per token:
+//   inference (forward)             2 N + 4 L T C
+//   training (forward + backward)   6 N + 12 L T C     (the backward costs twice the forward)
+// N: the elements of the weight matrices that multiply activations, 2 FLOPs (multiply, add) each per
+// token: every block's attn.c_attn, attn.c_proj, mlp.c_fc and mlp.c_proj, and the output layer wte^T
+// (V C, a matmul over the vocabulary; the embedding lookup that shares it is free), read from the
+// parameters' shapes. wpe (a lookup), biases, LayerNorm, GELU, softmax, the loss, clipping and AdamW are
+// not counted. Attention, per token and layer: the scores Q K^T against T keys (2 T C over all heads) and
+// the weighted sum of T values (2 T C). Convention: the causal mask is not discounted (all T x T scores
+// count, as in PaLM's 12 L T C, though half are masked), and T is the step's sequence length.
+double gpt_model_flop(const models::Gpt& net, int64_t B, int64_t T, bool training) {
+  const models::GptConfig& c = net.config();
+  double n = 0;  // N
+  for (const auto& [name, p] : net.named_parameters())
+    if (p.dim() == 2 && name != "wpe.weight") n += static_cast<double>(p.numel());
+  const double forward = 2 * n + 4.0 * c.n_layer * T * c.d_model;  // per token
+  return static_cast<double>(B * T) * (training ? 3 * forward : forward);
+}
+
+// The counters model_flop_per_step and tflop_per_s (model FLOPs over the median step): MFU is the
+// latter over the device's peak (bench/compare.py --peak-tflops).
+void report_model_flop(benchmark::State& state, double flop_per_step) {
+  state.counters["model_flop_per_step"] = flop_per_step;
+  state.counters["tflop_per_s"] = flop_per_step / (state.counters["ms_per_step"] * 1e-3) / 1e12;
+}
+
 void gpt_train(benchmark::State& state, bool large) {
   manual_seed(0);
   const models::GptConfig config = gpt_config(large);
@@ -235,6 +264,7 @@ void gpt_train(benchmark::State& state, bool large) {
     opt.step();
     benchmark::DoNotOptimize(loss.item());
   });
+  report_model_flop(state, gpt_model_flop(*net, B, T, true));
 }
 
 void gpt_infer(benchmark::State& state, bool large) {
@@ -243,12 +273,14 @@ void gpt_infer(benchmark::State& state, bool large) {
   auto net = std::make_shared<models::Gpt>(config);
   net->to(bench_device());
   net->eval();
-  Tensor x = randint(0, config.vocab_size, {large ? 8 : 16, config.context}).to(bench_device());
+  const int64_t B = large ? 8 : 16, T = config.context;
+  Tensor x = randint(0, config.vocab_size, {B, T}).to(bench_device());
   time_steps(state, [&] {
     NoGradGuard no_grad;
     Tensor logits = net->forward(x);  // (B, T, V)
     benchmark::DoNotOptimize(logits.data_ptr<float>());
   });
+  report_model_flop(state, gpt_model_flop(*net, B, T, false));
 }
 
 BENCHMARK(mlp_gan_train)->Name("steps/mlp_gan/train")->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""muse against PyTorch 1.13 on the CPU, side by side: the training step and the inference forward of the
-six workloads of WORKLOADS.md (`make bench-compare`).
+"""muse against PyTorch, side by side: the training step and the inference forward of the workloads of
+WORKLOADS.md, on the CPU against PyTorch 1.13 (`make bench-compare`) or on the GPU (--device cuda).
 
-    /usr/bin/python3 bench/compare.py BUILD [--rounds 5] [--only mlp_gan,dcgan,...] [--out FILE.json]
-                                            [--default-env]
+    /usr/bin/python3 bench/compare.py BUILD [--rounds 5] [--only mlp_gan,dcgan,...] [--out FILE.json or DIR]
+                                            [--default-env] [--device cpu|cuda] [--peak-tflops P]
 
 Each round runs, for every workload in turn, muse's `BUILD/bench/bench_steps` filtered to that workload,
 then `bench/torch/steps.py --only` it: A B A B ..., so that a drift in the machine's speed falls on both
@@ -27,8 +27,21 @@ PyTorch runs in its best configuration on these machines (WORKLOADS.md), and the
 OpenBLAS (20 steps), for the column "PyTorch, default environment".
 
 The load average is printed between runs: the figures mean something only on a quiet machine.
-The JSON file (default bench/results/DATE-cpu-compare.json) holds every run's figures, the machine, the
-configuration and the commit.
+
+--device cuda runs bench_steps under MUSE_BENCH_DEVICE=cuda and steps.py --device cuda with the Python
+that runs this script (on the GPU machine, the one that holds PyTorch with CUDA), in the environment as it
+is: the OpenBLAS and environment settings above are for the CPU and are left out, as is --default-env.
+Its default workloads add gpt2_124m, the GPT-2 124M shape (bench_steps registers it on the GPU only).
+
+The gpt workloads' model FLOPs per step (PaLM's accounting, bench_steps.cpp's gpt_model_flop, the same in
+steps.py) give a second table: achieved TFLOP/s on each side (model FLOPs over the median step) and, with
+--peak-tflops P, the model FLOPs utilisation achieved / P. P is the device's peak for the arithmetic the
+steps use: float32 without tensor cores (TF32 is off on both sides), 67 on an H100 SXM (and on an H200),
+51 on an H100 PCIe; on a CPU, bench_kernels' GEMM ceiling is a fair stand-in.
+
+The JSON file holds every run's figures, the machine, the configuration and the commit. Its default is
+bench/results/DATE-cpu-compare.json, or DATE-GPU-compare.json with GPU the device's name as PyTorch gives
+it in lower case (NVIDIA H100 80GB HBM3 -> h100-80gb-hbm3); --out DIR puts that name in DIR.
 """
 import argparse
 import datetime
@@ -44,6 +57,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"
 WORKLOADS = ["mlp_gan", "mlp_vae", "dcgan", "lstm_lm", "seq2seq_attn", "gpt"]
+GPU_WORKLOADS = WORKLOADS + ["gpt2_124m"]
 BEST_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "MALLOC_MMAP_THRESHOLD_": "33554432",
             "MALLOC_TRIM_THRESHOLD_": "1073741824"}
 
@@ -90,21 +104,25 @@ def run(cmd, env, log):
     return usage.ru_maxrss / 1024  # KiB on Linux
 
 
-def muse_run(build, workload, work, tag):
+def muse_run(build, workload, env, work, tag):
     out = f"{work}/muse.{tag}.json"
     rss = run([f"{build}/bench/bench_steps", f"--benchmark_filter=^steps/{workload}/",
-               f"--benchmark_out={out}", "--benchmark_out_format=json"], dict(os.environ), f"{work}/muse.{tag}.log")
+               f"--benchmark_out={out}", "--benchmark_out_format=json"], env, f"{work}/muse.{tag}.log")
     figures = {}
     for b in json.load(open(out))["benchmarks"]:
         name = "/".join(b["name"].split("/")[1:3])  # "steps/mlp_gan/train/iterations:50/..." -> "mlp_gan/train"
         figures[name] = {"median": b["ms_per_step"], "min": b["ms_min"], "max": b["ms_max"]}
+        if "model_flop_per_step" in b:
+            figures[name].update(model_flop_per_step=b["model_flop_per_step"], tflop_per_s=b["tflop_per_s"])
     return figures, rss
 
 
-def torch_run(workload, env, work, tag, steps=50):
+def torch_run(workload, env, work, tag, device, steps=50):
     out = f"{work}/torch.{tag}.json"
     log = f"{work}/torch.{tag}.log"
-    rss = run([PYTHON, f"{HERE}/torch/steps.py", "--only", workload, "--steps", str(steps), "--json", out], env, log)
+    python = PYTHON if device == "cpu" else sys.executable
+    rss = run([python, f"{HERE}/torch/steps.py", "--only", workload, "--steps", str(steps), "--json", out,
+               "--device", device], env, log)
     config = next(json.loads(line.split(":", 1)[1]) for line in open(log) if line.startswith("configuration:"))
     return json.load(open(out)), rss, config
 
@@ -116,10 +134,13 @@ def summary(runs):
 
 
 def commit():
-    r = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    return r.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+    try:  # the GPU machine's copy of the tree may have no git, or no .git
+        r = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (r.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty else "")
 
 
 def cpu_model():
@@ -129,31 +150,83 @@ def cpu_model():
     return platform.processor()
 
 
+def environments(device, work):
+    """The environments of muse's runs, of PyTorch's, and of PyTorch's --default-env runs."""
+    muse = dict(os.environ, MUSE_BENCH_DEVICE=device)
+    if device == "cuda":
+        return muse, dict(os.environ), None
+    blas = openblas_dir(work)
+    best = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    best.update(BEST_ENV, LD_LIBRARY_PATH=blas)
+    return muse, best, dict(os.environ, LD_LIBRARY_PATH=blas)
+
+
+def flop_figures(row, muse_runs, torch_runs, peak):
+    """A gpt row's model FLOPs per step, achieved TFLOP/s over the median step, and MFU against peak."""
+    flop, torch_flop = muse_runs[0]["model_flop_per_step"], torch_runs[0]["model_flop_per_step"]
+    if flop != torch_flop:
+        print(f"# {row['workload']}: muse counts {flop:.6g} model FLOPs per step, PyTorch {torch_flop:.6g}")
+    tflops = {side: flop / (row[f"{side}_ms"]["median"] * 1e-3) / 1e12 for side in ("muse", "torch")}
+    return {"model_flop_per_step": flop, "muse_tflop_per_s": tflops["muse"], "torch_tflop_per_s": tflops["torch"],
+            "muse_mfu": tflops["muse"] / peak if peak else None, "torch_mfu": tflops["torch"] / peak if peak else None}
+
+
+def print_flop_table(rows, peak):
+    rows = [r for r in rows if "model_flop_per_step" in r]
+    if not rows:
+        return
+    mfu = f"MFU: TFLOP/s over a peak of {peak:g}" if peak else "no MFU without --peak-tflops"
+    print(f"\nmodel FLOPs per step, PaLM's count (per token 6 N + 12 L T C training, 2 N + 4 L T C inference; "
+          f"bench_steps.cpp); TFLOP/s: model FLOPs over the median step; {mfu}")
+    print(f"{'workload':20s} {'GFLOP/step':>10s} {'muse TFLOP/s':>12s} {'PyTorch TFLOP/s':>15s}"
+          + (f" {'muse MFU':>8s} {'PyTorch MFU':>11s}" if peak else ""))
+    for r in rows:
+        line = (f"{r['workload']:20s} {r['model_flop_per_step'] / 1e9:10.2f} {r['muse_tflop_per_s']:12.3f} "
+                f"{r['torch_tflop_per_s']:15.3f}")
+        if peak:
+            line += f" {r['muse_mfu']:8.1%} {r['torch_mfu']:11.1%}"
+        print(line)
+
+
+def output_path(out, today, device, config):
+    """--out as given, or DATE-cpu-compare.json / DATE-GPU-compare.json in bench/results or in --out DIR."""
+    if out and not os.path.isdir(out):
+        return out
+    name = "cpu"
+    if device == "cuda":
+        gpu = config.get("device", "").lower().replace("nvidia", "")
+        name = "-".join("".join(c if c.isalnum() else " " for c in gpu).split()) or "cuda"
+    return f"{out or os.path.dirname(HERE) + '/bench/results'}/{today}-{name}-compare.json"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("build", help="the meson build directory, configured with -Dbench=true")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads")
-    p.add_argument("--out", help="the JSON file (default bench/results/DATE-cpu-compare.json)")
-    p.add_argument("--default-env", action="store_true", help="also PyTorch in the shell's environment")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--only", help="comma-separated workloads (default: all; gpt2_124m on cuda only)")
+    p.add_argument("--out", help="the JSON file, or a directory for the default name (default bench/results/"
+                   "DATE-cpu-compare.json, or DATE-GPU-compare.json on cuda)")
+    p.add_argument("--default-env", action="store_true", help="also PyTorch in the shell's environment (CPU)")
+    p.add_argument("--peak-tflops", type=float, help="the device's peak, for the MFU of the gpt workloads "
+                   "(67: H100 SXM float32 without tensor cores)")
     a = p.parse_args()
-    workloads = a.only.split(",")
-    unknown = [w for w in workloads if w not in WORKLOADS]
+    known = GPU_WORKLOADS if a.device == "cuda" else WORKLOADS
+    workloads = (a.only or ",".join(known)).split(",")
+    unknown = [w for w in workloads if w not in known]
     if unknown:
-        p.error(f"unknown workload(s) {unknown}; choose from {WORKLOADS}")
+        p.error(f"unknown workload(s) {unknown} for --device {a.device}; choose from {known}")
     if a.rounds < 1:
         p.error(f"--rounds {a.rounds}: expected at least 1")
+    if a.default_env and a.device == "cuda":
+        p.error("--default-env compares CPU environments; it has no meaning with --device cuda")
     if not os.access(f"{a.build}/bench/bench_steps", os.X_OK):
         fail(f"{a.build}/bench/bench_steps not found: configure the build with -Dbench=true and build it")
     build = os.path.abspath(a.build)
     today = datetime.date.today().isoformat()
-    out_path = a.out or f"{os.path.dirname(HERE)}/bench/results/{today}-cpu-compare.json"
 
     with tempfile.TemporaryDirectory() as work:
-        blas = openblas_dir(work)
-        best = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-        best.update(BEST_ENV, LD_LIBRARY_PATH=blas)
-        default = dict(os.environ, LD_LIBRARY_PATH=blas)
+        muse_env, best, default = environments(a.device, work)
         muse = {w: [] for w in workloads}
         torch = {w: [] for w in workloads}
         peak = {w: {"muse": [], "torch": []} for w in workloads}
@@ -161,12 +234,12 @@ def main():
         for r in range(1, a.rounds + 1):
             for w in workloads:
                 print(load(), flush=True)
-                figures, rss = muse_run(build, w, work, f"{w}.{r}")
+                figures, rss = muse_run(build, w, muse_env, work, f"{w}.{r}")
                 muse[w].append(figures)
                 peak[w]["muse"].append(rss)
                 print(f"# round {r}, muse    {w}: " + ", ".join(
                     f"{k} {v['median']:.2f} ms" for k, v in figures.items()) + f"; peak {rss:.0f} MiB", flush=True)
-                figures, rss, config = torch_run(w, best, work, f"{w}.{r}")
+                figures, rss, config = torch_run(w, best, work, f"{w}.{r}", a.device)
                 torch[w].append(figures)
                 peak[w]["torch"].append(rss)
                 print(f"# round {r}, PyTorch {w}: " + ", ".join(
@@ -175,7 +248,7 @@ def main():
         if a.default_env:
             for w in workloads:
                 print(load(), flush=True)
-                defaults.update(torch_run(w, default, work, f"{w}.default", steps=20)[0])
+                defaults.update(torch_run(w, default, work, f"{w}.default", a.device, steps=20)[0])
         print(load(), flush=True)
 
     rows = []
@@ -186,11 +259,19 @@ def main():
             rows.append({"workload": name, "muse_ms": m, "torch_ms": t, "ratio": m["median"] / t["median"],
                          "muse_peak_mib": max(peak[w]["muse"]), "torch_peak_mib": max(peak[w]["torch"]),
                          "torch_default_env_ms": defaults.get(name, {}).get("median")})
+            if "model_flop_per_step" in muse[w][0][name]:
+                rows[-1].update(flop_figures(rows[-1], [x[name] for x in muse[w]], [x[name] for x in torch[w]],
+                                             a.peak_tflops))
 
-    print(f"\nmuse (commit {commit()}) against PyTorch {config['torch']}, {config['threads']} threads each, "
-          f"on {cpu_model()} ({os.cpu_count()} CPUs), {today}")
-    print(f"PyTorch's configuration: BLAS {', '.join(os.path.basename(b) for b in config['blas']) or '(none loaded)'}; "
-          + ", ".join(f"{k}={v}" for k, v in config["env"].items()))
+    where = config["device"] if a.device == "cuda" else f"{config['threads']} threads each"
+    where += f", on {cpu_model()} ({os.cpu_count()} CPUs)"
+    print(f"\nmuse (commit {commit()}) against PyTorch {config['torch']}, {where}, {today}")
+    if a.device == "cuda":
+        print("PyTorch's configuration: TF32 off, as in muse; every timed step ends with a device synchronize")
+    else:
+        print(f"PyTorch's configuration: BLAS "
+              f"{', '.join(os.path.basename(b) for b in config['blas']) or '(none loaded)'}; "
+              + ", ".join(f"{k}={v}" for k, v in config["env"].items()))
     print(f"ms per step: median of {a.rounds} rounds' medians (fastest step - slowest step); peak: resident "
           "set size of the process, MiB (a workload's train and infer share one process)\n")
     head = (f"{'workload':20s} {'muse ms':>22s} {'PyTorch ms':>22s} {'muse/PyTorch':>12s} "
@@ -204,10 +285,13 @@ def main():
         if defaults:
             line += f" {row['torch_default_env_ms']:19.1f}"
         print(line)
+    print_flop_table(rows, a.peak_tflops)
 
-    record = {"date": today, "commit": commit(), "cpu": cpu_model(), "cpus": os.cpu_count(),
-              "rounds": a.rounds, "torch_configuration": config, "rows": rows,
-              "runs": {"muse": muse, "torch": torch, "peak_mib": peak}}
+    gpu = config["device"] if a.device == "cuda" else None
+    record = {"date": today, "commit": commit(), "device": a.device, "gpu": gpu, "cpu": cpu_model(),
+              "cpus": os.cpu_count(), "rounds": a.rounds, "peak_tflops": a.peak_tflops, "torch_configuration": config,
+              "rows": rows, "runs": {"muse": muse, "torch": torch, "peak_mib": peak}}
+    out_path = output_path(a.out, today, a.device, config)
     tmp = out_path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(record, f, indent=1)

@@ -10,6 +10,8 @@ norm to 1.0; gpt with AdamW(3e-4, weight decay 0.1 on matrices) and clipping at 
 Losses are read back with .item() as muse's steps do. zero_grad sets gradients to None, as
 muse's does (PyTorch 1.13's default zeroes them). Inference is the model's forward without gradients: the
 generator, the VAE, the language model over the 64 tokens, the seq2seq model teacher-forced (no search).
+The gpt workloads also report their model FLOPs per step and TFLOP/s over the median step, counted as
+bench_steps.cpp counts them (model_flop below).
 
     /usr/bin/python3 bench/torch/steps.py [--steps 50] [--json FILE] [--device cuda] [--only lstm_lm,...]
 
@@ -47,7 +49,8 @@ def configuration():
     blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line and "/" in line})
     env = {k: os.environ.get(k, "(unset)") for k in
            ("OPENBLAS_CORETYPE", "OMP_WAIT_POLICY", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas, "env": env}
+    device = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu"
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas, "env": env, "device": device}
 
 
 def time_ms(step, steps):
@@ -268,14 +271,33 @@ def seq2seq_attn(steps):
     return results
 
 
+def model_flop(model, batch, T, training):
+    """Model FLOPs of one step of a Gpt over batch x T tokens, as bench_steps.cpp's gpt_model_flop counts
+    them (PaLM appendix B): per token 2 N + 4 L T C forward, 6 N + 12 L T C training, N the elements of the
+    2-D weights but wpe (each block's four matrices and the output layer wte^T); the causal mask is not
+    discounted."""
+    n = sum(p.numel() for name, p in model.named_parameters() if p.dim() == 2 and name != "wpe.weight")
+    forward = 2 * n + 4 * len(model.h) * T * model.wte.embedding_dim
+    return batch * T * (3 * forward if training else forward)
+
+
+def with_flop(ms, flop):
+    """The timings of one gpt workload with its model FLOPs per step and TFLOP/s over the median step."""
+    return {**ms, "model_flop_per_step": flop, "tflop_per_s": flop / (ms["median"] * 1e-3) / 1e12}
+
+
 def gpt_workload(name, config, batch, steps):
     config = {"vocab": 4000, "context": 128, **config}
+    T = config["context"]
     torch.manual_seed(0)
-    tokens = torch.randint(0, config["vocab"], (batch, config["context"] + 1), device=DEVICE)
+    tokens = torch.randint(0, config["vocab"], (batch, T + 1), device=DEVICE)
     inputs, targets = (tokens[:, :-1],), tokens[:, 1:]
     model = Gpt(**config).to(DEVICE)
-    results = {f"{name}/train": time_ms(token_step(model, inputs, targets, clip=1.0, opt=adamw(model)), steps)}
-    results[f"{name}/infer"] = time_ms(forward_only(Gpt(**config).to(DEVICE), inputs), steps)
+    ms = time_ms(token_step(model, inputs, targets, clip=1.0, opt=adamw(model)), steps)
+    results = {f"{name}/train": with_flop(ms, model_flop(model, batch, T, True))}
+    model = Gpt(**config).to(DEVICE)
+    ms = time_ms(forward_only(model, inputs), steps)
+    results[f"{name}/infer"] = with_flop(ms, model_flop(model, batch, T, False))
     return results
 
 
@@ -303,7 +325,8 @@ def measure(steps, names):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=50, help="timed steps after the warm-up (at least 20)")
-    p.add_argument("--json", help='also write {name: {"median": ms, "min": ms, "max": ms}} to this file')
+    p.add_argument("--json", help='also write {name: {"median": ms, "min": ms, "max": ms}} to this file (gpt '
+                   'workloads also "model_flop_per_step", "tflop_per_s")')
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--only", default=",".join(DEFAULT), help="comma-separated workloads (default: all but gpt2_124m)")
     args = p.parse_args()
@@ -321,7 +344,9 @@ def main():
     print(f"torch {torch.__version__}, {where}, median of {args.steps} steps after {WARMUP}")
     print(f"configuration: {json.dumps(configuration())}")
     for name, ms in results.items():
-        print(f"{name:20s} {ms['median']:8.3f} ms (min {ms['min']:.3f}, max {ms['max']:.3f})")
+        flop = (f"; {ms['model_flop_per_step'] / 1e9:.2f} GFLOP per step, {ms['tflop_per_s']:.3f} TFLOP/s"
+                if "model_flop_per_step" in ms else "")
+        print(f"{name:20s} {ms['median']:8.3f} ms (min {ms['min']:.3f}, max {ms['max']:.3f}){flop}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f)
