@@ -67,8 +67,9 @@ GRUOutput GRU::forward(const Tensor& x, const Tensor& h0, const Tensor& lengths)
       }
     }
     h_n.push_back(h);
-    if (k + 1 < options.num_layers) input = layer_output(out, k);
-    else output = sequence_output(out);
+    Tensor y = stack(out, 0);  // (T, B, H)
+    if (k + 1 < options.num_layers) input = layer_output(y, k);
+    else output = sequence_output(y);
   }
   return {output, stack(h_n)};
 }

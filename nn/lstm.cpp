@@ -39,7 +39,8 @@ LSTM::LSTM(int64_t input, int64_t hidden, RNNOptions options, Generator& gen)
 
 // Per layer: the input projection of all T steps in one product, xp (T, B, 4H) = x W_ih^T + (b_ih + b_hh);
 // then per step gates = h W_hh^T + xp[t] (one GEMM, adding xp[t] as it stores) and (h, c) =
-// lstm_cell(gates, c). Where a step is padding (mask false) the state is kept and the output is 0.
+// lstm_cell(gates, c): the whole recurrence in lstm_sequence. With lengths, where a step is padding
+// (mask false) the state is kept and the output is 0, step by step.
 LSTMOutput LSTM::forward(const Tensor& x, const LstmState& state, const Tensor& lengths) {
   Steps s = prepare(x, lengths);
   check(state.h.defined() == state.c.defined(), label(), ": pass both h0 and c0 of the state, or neither");
@@ -49,24 +50,28 @@ LSTMOutput LSTM::forward(const Tensor& x, const LstmState& state, const Tensor& 
   for (int64_t k = 0; k < options.num_layers; ++k) {
     const Layer& w = layers_[k];
     Tensor bias = options.bias ? w.bias_ih + w.bias_hh : Tensor();
+    if (s.mask.empty()) {
+      LstmSequence seq = lstm_sequence(linear(input, w.weight_ih, bias), w.weight_hh, h0[k], c0[k]);
+      h_n.push_back(seq.h_n);
+      c_n.push_back(seq.c_n);
+      if (k + 1 < options.num_layers) input = layer_output(seq.h, k);
+      else output = sequence_output(seq.h);
+      continue;
+    }
     std::vector<Tensor> xp = unbind(linear(input, w.weight_ih, bias));  // T of (B, 4H)
     Tensor h = h0[k], c = c0[k];                                        // (B, H)
     std::vector<Tensor> out;
     for (int64_t t = 0; t < s.T; ++t) {
       LstmState next = lstm_cell(linear(h, w.weight_hh, xp[t]), c);
-      if (s.mask.empty()) {
-        h = next.h, c = next.c;
-        out.push_back(h);
-      } else {
-        const Tensor& real = s.mask[t];  // (B, 1)
-        out.push_back(where(real, next.h, 0.0));
-        h = where(real, next.h, h), c = where(real, next.c, c);
-      }
+      const Tensor& real = s.mask[t];  // (B, 1)
+      out.push_back(where(real, next.h, 0.0));
+      h = where(real, next.h, h), c = where(real, next.c, c);
     }
     h_n.push_back(h);
     c_n.push_back(c);
-    if (k + 1 < options.num_layers) input = layer_output(out, k);
-    else output = sequence_output(out);
+    Tensor y = stack(out, 0);  // (T, B, H)
+    if (k + 1 < options.num_layers) input = layer_output(y, k);
+    else output = sequence_output(y);
   }
   return {output, stack(h_n), stack(c_n)};
 }

@@ -106,14 +106,13 @@ std::vector<Tensor> RNNBase::initial_state(const Tensor& state, const char* what
   return unbind(state, 0);
 }
 
-Tensor RNNBase::layer_output(const std::vector<Tensor>& outputs, int64_t k) {
-  Tensor y = stack(outputs, 0);  // (T, B, H)
-  if (k + 1 < options.num_layers) y = functional::dropout(y, options.dropout, is_training(), *gen_);
+Tensor RNNBase::layer_output(const Tensor& y, int64_t k) {
+  if (k + 1 < options.num_layers) return functional::dropout(y, options.dropout, is_training(), *gen_);
   return y;
 }
 
-Tensor RNNBase::sequence_output(const std::vector<Tensor>& outputs) const {
-  return stack(outputs, options.batch_first ? 1 : 0);
+Tensor RNNBase::sequence_output(const Tensor& y) const {
+  return options.batch_first ? y.transpose(0, 1).contiguous() : y;
 }
 
 }  // namespace muse::nn

@@ -1,6 +1,6 @@
 // Finite-difference gradchecks of the fused LSTM cell (the recorded op "lstm_cell"): both outputs, h
 // alone and c alone (the other half of d(state) is then zero), batch 1 and 3, hidden 1 and 5, and
-// non-contiguous gates and states.
+// non-contiguous gates and states; and of the layer-at-once recurrence built on it, lstm_sequence.
 #include <doctest/doctest.h>
 
 #include "gradcheck_inputs.h"
@@ -48,4 +48,28 @@ TEST_CASE("gradcheck lstm_cell: gradient to one input only, and two steps") {
   // Saturated gates (|a| up to 12), where sigma' and tanh' are tiny.
   Tensor big = (input({2, 12}, 7, false) * 6.0).detach().requires_grad_();
   CHECK(gradcheck([](const Inputs& v) { return both(lstm_cell(v[0], v[1])); }, {big, input({2, 3}, 8)}));
+}
+
+// The whole-layer recurrence: every input (xp, W_hh, h0, c0), the outputs h_1 .. h_T and c_T mixed into
+// one loss, T of 1 and 4; and only some inputs requiring grad.
+TEST_CASE("gradcheck lstm_sequence") {
+  for (int64_t T : {1, 4}) {
+    CAPTURE(T);
+    const int64_t B = 2, H = 3;
+    Tensor xp = input({T, B, 4 * H}, 30 + T), w = input({4 * H, H}, 40 + T), h0 = input({B, H}, 50 + T),
+           c0 = input({B, H}, 60 + T);
+    auto all = [](const Inputs& v) {
+      LstmSequence s = lstm_sequence(v[0], v[1], v[2], v[3]);
+      return cat({s.h.reshape({-1}), s.c_n.reshape({-1}) * 2.0, s.h_n.reshape({-1})}, 0);
+    };
+    CHECK(gradcheck(all, {xp, w, h0, c0}));
+    CHECK(gradcheck([](const Inputs& v) { return lstm_sequence(v[0], v[1], v[2], v[3]).c_n; }, {xp, w, h0, c0}));
+  }
+  Tensor xp = input({3, 2, 8}, 70), w = input({8, 2}, 71, false), h0 = input({2, 2}, 72, false),
+         c0 = input({2, 2}, 73, false);
+  CHECK(gradcheck([&](const Inputs& v) { return lstm_sequence(v[0], w, h0, c0).h; }, {xp}));
+  // Non-contiguous xp (a transposed (B, T, 4H)) and W_hh (a transposed (H, 4H)).
+  Tensor xp_bt = input({2, 3, 8}, 74), w_t = input({2, 8}, 75);
+  CHECK(gradcheck([&](const Inputs& v) { return lstm_sequence(v[0].transpose(0, 1), v[1].t(), h0, c0).h; },
+                  {xp_bt, w_t}));
 }

@@ -3,6 +3,7 @@
 // make_lstm_reference.py), the backend's "empty gradient means zero" convention, and the error messages.
 #include <doctest/doctest.h>
 
+#include <tuple>
 #include <vector>
 
 #include "lstm_reference.h"
@@ -144,4 +145,62 @@ TEST_CASE("lstm_cell errors name the op and the shapes") {
   CHECK_THROWS_WITH_AS(lstm_cell(zeros({3, 8}, {.dtype = kInt64}), zeros({3, 2}, {.dtype = kInt64})),
                        Contains("lstm_cell"), Error);
   CHECK_THROWS_WITH_AS(lstm_cell(Tensor(), c), Contains("lstm_cell"), Error);
+}
+
+// lstm_sequence against the same recurrence written step by step (lstm_cell and matmul), values and
+// every gradient, in float64 and float32; and without grad mode (its buffers are then reused).
+TEST_CASE("lstm_sequence matches the step-by-step recurrence") {
+  for (DType dtype : {kFloat64, kFloat32}) {
+    for (auto [T, B, H] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {5, 3, 4}, {7, 2, 33}}) {
+      CAPTURE(dtype);
+      CAPTURE(T);
+      CAPTURE(H);
+      Generator gen(static_cast<uint64_t>(T * 100 + H));
+      auto make = [&](const Shape& s) { return randn(s, {.dtype = dtype}, gen).requires_grad_(); };
+      Tensor xp = make({T, B, 4 * H}), w = make({4 * H, H}), h0 = make({B, H}), c0 = make({B, H});
+      Tensor wy = randn({T, B, H}, {.dtype = dtype}, gen), wc = randn({B, H}, {.dtype = dtype}, gen);
+      // The loss weighs every h_t and c_T, so every gradient path is exercised.
+      auto grads = [&](const Tensor& hs, const Tensor& c_n) {
+        for (Tensor* t : {&xp, &w, &h0, &c0}) t->mutable_grad() = Tensor();
+        ((hs * wy).sum() + (c_n * wc).sum()).backward();
+        return std::vector<Tensor>{hs.detach(), c_n.detach(), xp.grad(), w.grad(), h0.grad(), c0.grad()};
+      };
+      LstmSequence fused = lstm_sequence(xp, w, h0, c0);
+      CHECK(fused.h_n.shape() == Shape{B, H});
+      std::vector<Tensor> a = grads(fused.h, fused.c_n);
+      Tensor h = h0, c = c0;
+      std::vector<Tensor> steps;
+      for (int64_t t = 0; t < T; ++t) {
+        LstmState s = lstm_cell(xp.select(0, t) + matmul(h, w.t()), c);
+        h = s.h, c = s.c;
+        steps.push_back(h);
+      }
+      check_close(fused.h_n, vals(h), dtype == kFloat64 ? 1e-12 : 1e-5);
+      std::vector<Tensor> b = grads(stack(steps, 0), c);
+      for (size_t k = 0; k < a.size(); ++k) {
+        CAPTURE(k);
+        CHECK(a[k].dtype() == dtype);
+        CHECK(a[k].shape() == b[k].shape());
+        check_close(a[k], vals(b[k]), dtype == kFloat64 ? 1e-12 : 1e-4);
+      }
+      NoGradGuard no_grad;
+      LstmSequence inference = lstm_sequence(xp, w, h0, c0);
+      CHECK_FALSE(inference.h.requires_grad());
+      check_close(inference.h, vals(a[0]), 1e-15);  // the same kernels: equal
+      check_close(inference.c_n, vals(a[1]), 1e-15);
+    }
+  }
+}
+
+TEST_CASE("lstm_sequence errors name the op and the shapes") {
+  Tensor xp = zeros({4, 3, 8}), w = zeros({8, 2}), h0 = zeros({3, 2}), c0 = zeros({3, 2});
+  CHECK_THROWS_WITH_AS(lstm_sequence(xp, zeros({8, 3}), h0, c0),
+                       Contains("lstm_sequence: xp (4, 3, 8) and w_hh (8, 3) need T >= 1 steps and 4H = 12"), Error);
+  CHECK_THROWS_WITH_AS(lstm_sequence(zeros({0, 3, 8}), w, h0, c0), Contains("need T >= 1 steps"), Error);
+  CHECK_THROWS_WITH_AS(lstm_sequence(xp, w, zeros({2, 2}), c0),
+                       Contains("lstm_sequence: h0 (2, 2) and c0 (3, 2) must be (B, H) = (3, 2)"), Error);
+  CHECK_THROWS_WITH_AS(lstm_sequence(zeros({3, 8}), w, h0, c0), Contains("expected xp (T, B, 4H)"), Error);
+  CHECK_THROWS_WITH_AS(lstm_sequence(xp, w, h0, zeros({3, 2}, {.dtype = kFloat64})),
+                       Contains("lstm_sequence: dtype mismatch"), Error);
+  CHECK_THROWS_WITH_AS(lstm_sequence(xp, Tensor(), h0, c0), Contains("lstm_sequence"), Error);
 }

@@ -1,7 +1,11 @@
 // The fused LSTM cell on the GPU against the CPU: values and gradients of h and c (together, and each
 // alone, so one half of d(state) is zero) at awkward batch and hidden sizes, float64, non-contiguous
-// gates, the backend's empty-gradient convention, and the device-mismatch error.
+// gates, the backend's empty-gradient convention, and the device-mismatch error; and lstm_sequence, the
+// whole layer's recurrence built on it.
 #include <doctest/doctest.h>
+
+#include <cmath>
+#include <tuple>
 
 #include "autograd/node.h"
 #include "compare.h"
@@ -34,6 +38,20 @@ TEST_CASE("cuda: lstm_cell forward and backward") {
            {1e-12, 1e-14});
   check_op("lstm_cell of transposed gates", [](const auto& v) { return both({v[0].t(), v[1]}); },
            {random({4 * 33, 5}, 3), random({5, 33}, 4)}, kElementwise);
+}
+
+// The layer-at-once recurrence: its products sum over H (forward, dh) and over T x B rows (dW_hh), so
+// the tolerance is a matmul's; every output (h_1 .. h_T and c_T) and every input's gradient.
+TEST_CASE("cuda: lstm_sequence forward and backward") {
+  for (auto [T, B, H] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {7, 3, 33}, {16, 7, 256}, {3, 64, 1023}}) {
+    std::string label = str("lstm_sequence T ", T, " B ", B, " H ", H);
+    Tensor xp = random({T, B, 4 * H}, T * 100 + H) * 2.0, w = random({4 * H, H}, H) * (1.0 / std::sqrt(H));
+    Tensor h0 = random({B, H}, B + 1), c0 = random({B, H}, B + 2);
+    check_op(label, [](const auto& v) {
+      LstmSequence s = lstm_sequence(v[0], v[1], v[2], v[3]);
+      return cat({s.h.reshape({-1}), s.c_n.reshape({-1})}, 0);
+    }, {xp, w, h0, c0}, kMatmul);
+  }
 }
 
 TEST_CASE("cuda: lstm_cell_backward with an empty dh or dc") {

@@ -249,6 +249,17 @@ struct LstmState {
 };
 LstmState lstm_cell(const Tensor& gates, const Tensor& c);
 
+// (autograd/ops/lstm_sequence.cpp) One LSTM layer over T steps: gates_t = xp[t] + h_{t-1} W_hh^T and
+// (h_t, c_t) = lstm_cell(gates_t, c_{t-1}), from h_0 = h0 and c_0 = c0, as one graph node whose
+// backward computes W_hh's gradient in one product over all steps. xp (T, B, 4H) holds each step's input
+// projection x_t W_ih^T + b_ih + b_hh; w_hh is (4H, H), h0 and c0 (B, H). nn::LSTM runs its layers on it.
+struct LstmSequence {
+  Tensor h;    // (T, B, H): h_1 .. h_T
+  Tensor h_n;  // (B, H): h_T
+  Tensor c_n;  // (B, H): c_T
+};
+LstmSequence lstm_sequence(const Tensor& xp, const Tensor& w_hh, const Tensor& h0, const Tensor& c0);
+
 // ---- normalization and attention (autograd/ops/layer_norm.cpp, autograd/ops/attention.cpp) ----
 // torch.nn.functional.layer_norm: each row of x is its last normalized_shape.size() dims (N elements):
 //   mu = mean(x)  var = mean((x - mu)^2) (biased)  x^ = (x - mu) / sqrt(var + eps)  y = x^ * weight + bias

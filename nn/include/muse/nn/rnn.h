@@ -75,10 +75,10 @@ class RNNBase : public Module {
   Steps prepare(const Tensor& x, const Tensor& lengths) const;
   // An initial state (L, B, H) checked, or zeros of that shape when undefined; its layers.
   std::vector<Tensor> initial_state(const Tensor& state, const char* what, const Steps& steps) const;
-  // The outputs of layer k's steps, (T, B, H), as the next layer's input (dropout between layers).
-  Tensor layer_output(const std::vector<Tensor>& outputs, int64_t k);
-  // The last layer's outputs in the caller's layout (time-major or batch-first).
-  Tensor sequence_output(const std::vector<Tensor>& outputs) const;
+  // The outputs of layer k's steps, y (T, B, H), as the next layer's input (dropout between layers).
+  Tensor layer_output(const Tensor& y, int64_t k);
+  // The last layer's outputs y (T, B, H) in the caller's layout (time-major or batch-first).
+  Tensor sequence_output(const Tensor& y) const;
 
   std::vector<Layer> layers_;
 
