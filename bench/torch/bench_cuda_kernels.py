@@ -70,6 +70,57 @@ for n in (1 << 24, 1 << 26):
     for row in (1024, 4096):
         memory_bound(f"softmax/rows{row}/{size}", (x.view(-1, row),), 8.0 * n, lambda t: torch.softmax(t, 1))
     del x, y
+    for cols in (768, 4096):  # layer_norm: 8 bytes an element forward, 20 with autograd's backward
+        rows_ = n // cols
+        x = torch.randn(rows_, cols, device=dev)
+        w, b = torch.ones(cols, device=dev), torch.zeros(cols, device=dev)
+        memory_bound(f"layer_norm/fwd/cols{cols}/{size}", (x,), 8.0 * rows_ * cols,
+                     lambda t: torch.nn.functional.layer_norm(t, (cols,), w, b))
+        xg, wg, bg = x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()
+        dy = torch.randn_like(x)
+
+        def fwd_bwd(t):
+            for p in (xg, wg, bg):
+                p.grad = None
+            torch.nn.functional.layer_norm(t, (cols,), wg, bg).backward(dy)
+
+        memory_bound(f"layer_norm/fwd_bwd/cols{cols}/{size}", (xg,), 20.0 * rows_ * cols, fwd_bwd)
+        del x, xg, dy
+    p = torch.randn(n, device=dev, requires_grad=True)  # one fused Adam step: 28 bytes an element
+    p.grad = torch.randn(n, device=dev)
+    opt = torch.optim.Adam([p], lr=1e-3, fused=True)
+    memory_bound(f"adam/{size}", (), 28.0 * n, opt.step)
+    del p, opt
+
+
+def attention(B, H, T, D, fused, backward):
+    """Causal attention: F.scaled_dot_product_attention (flash) or materialised (q k^T, mask, softmax, v)."""
+    q, k, v = (torch.randn(B, H, T, D, device=dev, requires_grad=backward) for _ in range(3))
+    dy = torch.randn(B, H, T, D, device=dev)
+    allowed = torch.ones(T, T, dtype=torch.bool, device=dev).tril()
+    scale = D ** -0.5
+
+    def f():
+        for t in (q, k, v):
+            t.grad = None
+        if fused:
+            out = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            scores = (q @ k.transpose(-2, -1) * scale).masked_fill(~allowed, float("-inf"))
+            out = torch.softmax(scores, -1) @ v
+        if backward:
+            out.backward(dy)
+
+    ms = median_ms(f, iters=20)
+    flops = 4.0 * B * H * T * T * D * (3.5 if backward else 1.0)
+    name = f"attention/{'fused' if fused else 'materialised'}/{'fwd_bwd' if backward else 'fwd'}/B{B}H{H}T{T}D{D}"
+    rows.append((name, ms, flops / ms / 1e6, "GFLOP/s", gemm_peak))
+
+
+for B, H, T, D in ((8, 12, 1024, 64), (16, 4, 128, 64)):
+    for fused in (True, False):
+        for backward in (False, True):
+            attention(B, H, T, D, fused, backward)
 
 
 def matmul(name, m, n, k, ta, tb):
