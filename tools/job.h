@@ -29,9 +29,9 @@ struct JobOptions {
 
 // Where a job's data comes from.
 struct DataOptions {
-  std::string data_dir;  // Fashion-MNIST directory ("" = the default)
-  int64_t limit = 0;     // > 0: train on the first `limit` samples only (quick runs and tests)
-  std::string corpus;    // the text models' corpus ("" = the model's default)
+  std::string data_dir = {};  // Fashion-MNIST directory ("" = the default)
+  int64_t limit = 0;          // > 0: train on the first `limit` samples only (quick runs and tests)
+  std::string corpus = {};    // the text models' corpus ("" = the model's default)
 };
 
 // A data set as tensors whose first dimension numbers the samples (a TensorDataset's fields).
