@@ -52,6 +52,11 @@ def muse(*args, **kw):
     return subprocess.run([MUSE, *map(str, args)], capture_output=True, text=True, timeout=300, **kw)
 
 
+def cuda_probe():
+    """One short training run with --device cuda: it succeeds exactly when this machine has a GPU."""
+    return muse("train", "vae", "--device", "cuda", "--limit", 128, "--epochs", 1, "--out", f"{TMP}/cuda_probe")
+
+
 def losses(path):
     """metrics.jsonl without the wall-clock column."""
     rows = [json.loads(line) for line in open(path)]
@@ -237,7 +242,7 @@ def sigint_saves_a_checkpoint_and_exits_0():
 
 @case
 def device_cuda_without_a_gpu_is_an_error():
-    probe = muse("train", "vae", "--device", "cuda", "--limit", 128, "--epochs", 1, "--out", f"{TMP}/cuda_probe")
+    probe = cuda_probe()
     if probe.returncode == 0:
         return  # this machine has a GPU: --part cuda tests the commands on it
     ckpt = f"{TMP}/gan_whole/checkpoint.safetensors"
@@ -456,7 +461,7 @@ def part_of(fn):
 
 cases = [fn for fn in cases if (PART is None and part_of(fn) != "cuda") or PART == part_of(fn)]
 if PART == "cuda":
-    probe = muse("train", "vae", "--device", "cuda", "--limit", 128, "--epochs", 1, "--out", f"{TMP}/cuda_probe")
+    probe = cuda_probe()
     if probe.returncode != 0 and "--device cuda, but" in probe.stderr:
         print(f"skipped: {probe.stderr.strip()}")
         sys.exit(77)
